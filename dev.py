@@ -1,0 +1,73 @@
+#!/usr/bin/env python3
+"""Bootstrap a virtual environment in .venv, then run the main job or the test suite.
+
+    python3 dev.py demo    # compare every bundled scenario with the baseline, plots to results/
+    python3 dev.py test    # the whole test suite (extra arguments go to pytest)
+
+Only Python 3.11+ is needed; everything else is installed into .venv from PyPI.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = Path(os.environ.get("DMZSIM_VENV", ROOT / ".venv"))
+DEMO_OUT = ROOT / "results" / "quickstart"
+
+
+def venv_python() -> Path:
+    sub = "Scripts/python.exe" if os.name == "nt" else "bin/python"
+    return VENV / sub
+
+
+def ensure_venv() -> Path:
+    """Create .venv if missing and (re)install the package when pyproject.toml changed."""
+    py = venv_python()
+    if not py.exists():
+        print(f"dev.py: creating {VENV}", file=sys.stderr)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    stamp = VENV / ".dmzsim-installed"
+    want = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if not stamp.exists() or stamp.read_text() != want:
+        print("dev.py: installing dmzsim and its test dependencies", file=sys.stderr)
+        subprocess.run([str(py), "-m", "pip", "install", "-q", "--upgrade", "pip"], check=True)
+        subprocess.run([str(py), "-m", "pip", "install", "-q", "-e", f"{ROOT}[test]"], check=True)
+        stamp.write_text(want)
+    return py
+
+
+def demo(py: Path, extra: list[str]) -> int:
+    scenarios = sorted(p.stem for p in (ROOT / "scenarios").glob("*.toml"))
+    scenarios.remove("baseline_2024")
+    cmd = [str(py), "-m", "sim", "compare", "baseline_2024", *scenarios,
+           "-n", "1000", "--seed", "2024", "--out", str(DEMO_OUT), *extra]
+    return subprocess.run(cmd, cwd=ROOT).returncode
+
+
+def test(py: Path, extra: list[str]) -> int:
+    code = subprocess.run([str(py), "-m", "pytest", *extra], cwd=ROOT).returncode
+    if code == 5:
+        print("dev.py: pytest collected no tests; that is a failure", file=sys.stderr)
+        return 1
+    return code
+
+
+def main(argv: list[str]) -> int:
+    if sys.version_info < (3, 11):
+        print("dev.py: dmzsim needs Python 3.11 or newer", file=sys.stderr)
+        return 2
+    if not argv or argv[0] not in ("demo", "test"):
+        print("usage: python3 dev.py demo|test [extra arguments]", file=sys.stderr)
+        return 2
+    py = ensure_venv()
+    return (demo if argv[0] == "demo" else test)(py, argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

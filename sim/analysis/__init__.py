@@ -1,0 +1,1 @@
+"""Analysis of replication results: interval estimates, calendar windows, summary tables."""

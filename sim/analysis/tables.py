@@ -1,0 +1,259 @@
+"""Summary tables of replication outcomes: one scenario, scenarios side by side, a forecast.
+
+Tables are lists of flat dicts (one per row) so the same rows can be printed with
+:func:`format_table` and written to CSV by ``sim.experiment.outputs.write_table``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import numbers
+from collections.abc import Callable, Iterable, Sequence
+
+import numpy as np
+
+from sim.analysis.stats import (
+    mean_ci,
+    paired_difference_ci,
+    paired_proportion_difference_ci,
+    proportion_ci,
+    quantile_interval,
+)
+from sim.analysis.windows import highest_rung_in_window, month_window_days, window_counts
+from sim.model.events import FIRST_ARMED_RUNG, RUNGS
+from sim.model.result import ReplicationResult
+
+Row = dict[str, object]
+Extract = Callable[[Sequence[ReplicationResult]], np.ndarray]
+PairedCI = Callable[[np.ndarray, np.ndarray], tuple[float, float, float]]
+NAN = float("nan")
+TOP_RUNG = len(RUNGS) - 1
+FIRST_DAY = "first_day_rung_"
+
+# Forecast rows: label and the event types counted in the window.
+FORECAST_COUNTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("mine blasts", ("mine_blast",)),
+    ("detected MDL crossings", ("mdl_crossing",)),
+    ("balloon waves", ("balloon_wave",)),
+    ("loudspeaker broadcasts", ("loudspeaker_broadcast",)),
+)
+
+
+def outcome_values(results: Sequence[ReplicationResult], key: str) -> np.ndarray:
+    """Outcome ``key`` of every replication (NaN where a replication lacks it)."""
+    return np.array([r.outcomes.get(key, NAN) for r in results], dtype=np.float64)
+
+
+def _keys(results: Sequence[ReplicationResult]) -> list[str]:
+    return list(results[0].outcomes) if results else []
+
+
+def _reached(results: Sequence[ReplicationResult], k: int) -> np.ndarray:
+    """0/1 per replication: whether the highest rung reached ``k``."""
+    return (outcome_values(results, "highest_rung") >= k).astype(np.float64)
+
+
+def _outcome_of(key: str) -> Extract:
+    return lambda results: outcome_values(results, key)
+
+
+def _reached_of(k: int) -> Extract:
+    return lambda results: _reached(results, k)
+
+
+def _war(results: Sequence[ReplicationResult]) -> np.ndarray:
+    return (outcome_values(results, "ended_in_war") > 0).astype(np.float64)
+
+
+def _probabilities(results: Sequence[ReplicationResult]) -> list[tuple[str, np.ndarray]]:
+    rows = [(f"P(rung>={k})", _reached(results, k)) for k in range(1, TOP_RUNG + 1)]
+    rows.append(("P(war)", _war(results)))
+    return rows
+
+
+def _mean_row(name: str, values: np.ndarray) -> Row:
+    mean, lo, hi = mean_ci(values)
+    return {
+        "outcome": name,
+        "mean": mean,
+        "ci_lo": lo,
+        "ci_hi": hi,
+        "n": int(np.sum(~np.isnan(values))),
+    }
+
+
+def _prop_row(name: str, hits: np.ndarray) -> Row:
+    p, lo, hi = proportion_ci(int(hits.sum()), int(hits.size))
+    return {"outcome": name, "mean": p, "ci_lo": lo, "ci_hi": hi, "n": int(hits.size)}
+
+
+def outcome_table(results: Sequence[ReplicationResult]) -> list[Row]:
+    """Mean and 95% interval of every outcome of one scenario.
+
+    Columns: ``outcome, mean, ci_lo, ci_hi, n``. Numeric outcomes get a t-interval; then
+    ``P(rung>=k)`` for k = 1..7 and ``P(war)`` get Wilson intervals; last, ``first_day_rung_k``
+    is the mean over the replications that reached rung k, with ``n`` the number reaching it.
+    """
+    keys = _keys(results)
+    rows = [_mean_row(k, outcome_values(results, k)) for k in keys if not k.startswith(FIRST_DAY)]
+    rows += [_prop_row(name, hits) for name, hits in _probabilities(results)]
+    rows += [_mean_row(k, outcome_values(results, k)) for k in keys if k.startswith(FIRST_DAY)]
+    return rows
+
+
+def _aligned(
+    base: Sequence[ReplicationResult], other: Sequence[ReplicationResult]
+) -> tuple[list[ReplicationResult], list[ReplicationResult]]:
+    """The two scenarios' results on the replication indices they share, in index order."""
+    by_index = {r.replication: r for r in other}
+    pairs = [(r, by_index[r.replication]) for r in base if r.replication in by_index]
+    return [p[0] for p in pairs], [p[1] for p in pairs]
+
+
+def compare_table(
+    named_results: Sequence[tuple[str, Sequence[ReplicationResult]]],
+) -> list[Row]:
+    """Scenarios side by side, each later one against the first, paired by replication.
+
+    Columns: ``outcome``, each scenario's mean (column named after the scenario), then for each
+    scenario after the first ``diff_<name>``, ``diff_<name>_lo``, ``diff_<name>_hi``: the mean
+    of (scenario - first) over the replication indices both share, with a 95% interval of the
+    paired differences (Newcombe's paired interval for the ``P(...)`` rows). ``first_day_rung_k``
+    means and differences only use replications that reached rung k (both, for a difference).
+    """
+    if not named_results:
+        return []
+    names = [name for name, _ in named_results]
+    if len(set(names)) != len(names) or "outcome" in names:
+        raise ValueError(f"scenario names must be unique and not 'outcome': {names}")
+    base_name, base = named_results[0]
+    others = [(name, *_aligned(base, res)) for name, res in named_results[1:]]
+    keys = _keys(base)
+
+    def row(label: str, extract: Extract, paired_ci: PairedCI) -> Row:
+        out: Row = {"outcome": label}
+        for name, res in named_results:
+            v = extract(res)
+            out[name] = float(np.nanmean(v)) if np.any(~np.isnan(v)) else NAN
+        for name, b, o in others:
+            d, lo, hi = paired_ci(extract(b), extract(o))
+            out |= {f"diff_{name}": d, f"diff_{name}_lo": lo, f"diff_{name}_hi": hi}
+        return out
+
+    numeric = [k for k in keys if not k.startswith(FIRST_DAY)]
+    first_days = [k for k in keys if k.startswith(FIRST_DAY)]
+    rows = [row(k, _outcome_of(k), paired_difference_ci) for k in numeric]
+    for k in range(1, TOP_RUNG + 1):
+        rows.append(row(f"P(rung>={k})", _reached_of(k), paired_proportion_difference_ci))
+    rows.append(row("P(war)", _war, paired_proportion_difference_ci))
+    rows += [row(k, _outcome_of(k), paired_difference_ci) for k in first_days]
+    return rows
+
+
+def _distribution_row(name: str, values: np.ndarray) -> Row:
+    mean, lo, hi = mean_ci(values)
+    med, q05, q95 = quantile_interval(values, 0.9)
+    return {
+        "quantity": name,
+        "mean": mean,
+        "ci_lo": lo,
+        "ci_hi": hi,
+        "median": med,
+        "p05": q05,
+        "p95": q95,
+    }
+
+
+def _probability_row(name: str, hits: np.ndarray) -> Row:
+    p, lo, hi = proportion_ci(int(hits.sum()), int(hits.size))
+    return {
+        "quantity": name,
+        "mean": p,
+        "ci_lo": lo,
+        "ci_hi": hi,
+        "median": NAN,
+        "p05": NAN,
+        "p95": NAN,
+    }
+
+
+def forecast_table(
+    results: Sequence[ReplicationResult],
+    scenario_start: dt.date,
+    from_month: str = "2024-07",
+    to_month: str = "2024-12",
+) -> list[Row]:
+    """What one scenario forecasts for months ``from_month``..``to_month`` (inclusive).
+
+    Columns: ``quantity, mean, ci_lo, ci_hi, median, p05, p95``. Event counts and the highest
+    rung in the window get their mean with a 95% t-interval of the mean, and the median with the
+    central 90% of replications (what a single future could look like). ``P(exchange of fire)``
+    (any day of rung >= 4 in the window) and ``P(highest rung>=k)`` get Wilson intervals.
+    """
+    rows = [
+        _distribution_row(label, window_counts(results, from_month, to_month, types).astype(float))
+        for label, types in FORECAST_COUNTS
+    ]
+    start_day, end_day = month_window_days(scenario_start, from_month, to_month)
+    top = highest_rung_in_window(results, start_day, end_day)
+    rows.append(_probability_row("P(exchange of fire)", (top >= FIRST_ARMED_RUNG).astype(float)))
+    rows.append(_distribution_row("highest rung", top.astype(float)))
+    rows += [
+        _probability_row(f"P(highest rung>={k})", (top >= k).astype(float))
+        for k in range(1, TOP_RUNG + 1)
+    ]
+    return rows
+
+
+def format_number(value: object) -> str:
+    """A number for a terminal table: about 3 significant digits, NaN and None as ``-``."""
+    if value is None:
+        return "-"
+    if isinstance(value, bool | np.bool_):
+        return str(bool(value))
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        v = float(value)
+        if math.isnan(v):
+            return "-"
+        if math.isinf(v):
+            return "inf" if v > 0 else "-inf"
+        if v == 0.0:
+            return "0"
+        text = f"{v:.3g}"
+        if "e" in text and abs(v) >= 1.0:
+            text = f"{v:.0f}"
+        return text
+    return str(value)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
+
+
+def format_table(rows: Iterable[Row], columns: Sequence[str] | None = None) -> str:
+    """Rows as a fixed-width plain-text table: numbers right-aligned, text left-aligned.
+
+    ``columns`` picks and orders the columns (default: every key, in order of appearance).
+    A missing cell is blank; NaN is shown as ``-``.
+    """
+    rows = list(rows)
+    if columns is None:
+        columns = list(dict.fromkeys(k for r in rows for k in r))
+    cells = [[format_number(r[c]) if c in r else "" for c in columns] for r in rows]
+    numeric = [
+        all(_is_number(r[c]) or r[c] is None for r in rows if c in r) and any(c in r for r in rows)
+        for c in columns
+    ]
+    widths = [max([len(str(c))] + [len(line[j]) for line in cells]) for j, c in enumerate(columns)]
+
+    def line(values: Sequence[str]) -> str:
+        cols = zip(values, widths, numeric, strict=True)
+        parts = [v.rjust(w) if num else v.ljust(w) for v, w, num in cols]
+        return "  ".join(parts).rstrip()
+
+    out = [line([str(c) for c in columns]), "  ".join("-" * w for w in widths)]
+    out += [line(c) for c in cells]
+    return "\n".join(out)

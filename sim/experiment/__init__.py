@@ -1,0 +1,1 @@
+"""Running experiments (``runner``) and writing their results folder (``outputs``)."""

@@ -1,0 +1,145 @@
+"""Diplomatic moves: the scheduled timeline, statements, shows of force, talks, condemnation
+and the Comprehensive Military Agreement (CMA)."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+
+import simpy
+
+from sim.model.events import Event
+from sim.model.response import start_chain
+from sim.model.thinning import thinned_poisson
+from sim.model.world import World
+from sim.scenario.params import TimelineEvent
+
+OTHER = {"DPRK": "ROK", "ROK": "DPRK"}
+
+
+def is_bound(world: World, side: str) -> bool:
+    return world.dprk_bound if side == "DPRK" else world.rok_bound
+
+
+def suspend_cma(world: World, side: str, cause: int = -1) -> None:
+    """``side`` stops observing the CMA; the other side follows after a delay.
+
+    Suspension has been reciprocal: ROK's partial suspension of 2023-11-22 was answered by the
+    North scrapping the agreement the next day.
+    """
+    if not is_bound(world, side):
+        return
+    ev = world.record("cma_suspension", side, cause=cause)
+    world.set_cma(**{"dprk_bound" if side == "DPRK" else "rok_bound": False})
+    other = OTHER[side]
+    if is_bound(world, other):
+        stream = world.streams("diplomacy.cma")
+        world.env.process(_follow(world, other, ev, stream.exponential(1.0)))
+
+
+def _follow(world: World, side: str, cause: Event, after: float) -> Generator:
+    yield world.env.timeout(after)
+    suspend_cma(world, side, cause.id)
+
+
+def restore_cma(world: World, cause: int = -1) -> None:
+    if world.dprk_bound and world.rok_bound:
+        return
+    world.record("cma_restoration", "both", cause=cause)
+    world.set_cma(dprk_bound=True, rok_bound=True)
+
+
+def condemn(world: World, actor: str, cause: int = -1) -> None:
+    """An international condemnation: restrains DPRK for a while (blunted by backing)."""
+    world.record("condemnation", actor, cause=cause)
+    world.restraint.add(world.env.now, world.s.diplomacy.condemnation_restraint)
+
+
+def apply_timeline_event(world: World, te: TimelineEvent) -> None:
+    kind = te.type
+    if kind in ("diplomatic_visit", "treaty"):
+        world.set_backing(max(world.backing + te.backing_change, te.backing_at_least))
+        world.record(kind, te.actor)
+    elif kind == "condemnation":
+        condemn(world, te.actor)
+    elif kind == "exercise":
+        world.exercise_until = max(world.exercise_until, world.env.now + te.duration_days)
+        world.record("exercise", te.actor)
+    elif kind == "cma_suspension":
+        for side in ("ROK", "DPRK") if te.actor == "both" else (te.actor,):
+            suspend_cma(world, side)
+    elif kind == "cma_restoration":
+        restore_cma(world)
+    elif kind == "talks":
+        world.record("talks", te.actor)
+
+
+def timeline_process(world: World) -> Generator[simpy.Event, object, None]:
+    """Scheduled events, each at midday of its date."""
+    for te in sorted(world.s.timeline.events, key=lambda e: e.date):
+        at = world.calendar.day_offset(te.date) + 0.5
+        if at > world.env.now:
+            yield world.env.timeout(at - world.env.now)
+        apply_timeline_event(world, te)
+
+
+def show_of_force_process(world: World) -> Generator[simpy.Event, object, None]:
+    """DPRK artillery and live-fire drills near the line, more often during US-ROK exercises."""
+    d = world.s.diplomacy
+    base, mult = d.show_of_force_rate_per_day, d.exercise_multiplier
+
+    def rate(t: float) -> float:
+        return base * (mult if t < world.exercise_until else 1.0)
+
+    def drill() -> None:
+        start_chain(world, world.record("show_of_force", "DPRK"), "ROK")
+
+    stream = world.streams("diplomacy.show_of_force")
+    yield from thinned_poisson(world.env, stream, base * max(1.0, mult), rate, drill)
+
+
+def statements_process(world: World) -> Generator[simpy.Event, object, None]:
+    rate = world.s.diplomacy.statement_rate_per_day
+    yield from thinned_poisson(
+        world.env, world.streams("diplomacy.statements"), rate, lambda t: rate,
+        lambda: world.record("threat_statement", "DPRK"),
+    )
+
+
+def talks_process(world: World) -> Generator[simpy.Event, object, None]:
+    """Offers to talk; an accepted offer lowers tension and may restore the CMA."""
+    d = world.s.diplomacy
+    stream = world.streams("diplomacy.talks")
+
+    def offer() -> None:
+        actor = "ROK" if stream.random() < 0.5 else "DPRK"
+        ev = world.record("talks_offer", actor)
+        if stream.random() < d.talks_acceptance_probability:
+            held = world.record("talks", "both", cause=ev.id)
+            if stream.random() < d.cma_restoration_probability:
+                restore_cma(world, held.id)
+
+    rate = d.talks_offer_rate_per_day
+    yield from thinned_poisson(world.env, stream, rate, lambda t: rate, offer)
+
+
+def start(world: World) -> None:
+    env, d = world.env, world.s.diplomacy
+    stream = world.streams("diplomacy.condemnation")
+    pending = [False]
+
+    def after_armed(ev: Event) -> None:
+        # One condemnation at most per burst of fighting, a couple of days after it starts.
+        if pending[0] or stream.random() >= d.condemnation_probability:
+            return
+        pending[0] = True
+
+        def later() -> Generator:
+            yield env.timeout(stream.exponential(2.0))
+            pending[0] = False
+            condemn(world, "G7", ev.id)
+
+        env.process(later())
+
+    world.on_armed.append(after_armed)
+    for proc in (timeline_process, show_of_force_process, statements_process, talks_process):
+        env.process(proc(world))

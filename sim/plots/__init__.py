@@ -1,0 +1,1 @@
+"""Figures of experiment results (``sim.plots.figures``; imported by the command line only)."""

@@ -1,0 +1,1 @@
+"""Scenario files: typed, frozen parameters and the loader that builds them from TOML."""

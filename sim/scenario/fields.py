@@ -1,0 +1,37 @@
+"""Declaring a parameter: its unit, allowed range or choices and meaning, kept on the field."""
+
+from __future__ import annotations
+
+from dataclasses import MISSING, Field, field
+from typing import Any
+
+
+def param(
+    *,
+    unit: str,
+    doc: str,
+    lo: float | None = None,
+    hi: float | None = None,
+    choices: tuple[str, ...] | None = None,
+    default: Any = MISSING,
+) -> Any:
+    """A scenario parameter. Without ``default`` the scenario file must set it.
+
+    ``lo``/``hi`` are inclusive bounds (None: unbounded); ``choices`` lists the allowed strings.
+    """
+    meta = {"unit": unit, "doc": doc, "lo": lo, "hi": hi, "choices": choices}
+    if default is MISSING:
+        return field(metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+def section(doc: str) -> Any:
+    """A nested group of parameters (a TOML table); must be present after `extends` resolution."""
+    return field(metadata={"doc": doc, "section": True})
+
+
+def meta(f: Field) -> dict[str, Any]:
+    return dict(f.metadata)
+
+
+PROBABILITY = {"lo": 0.0, "hi": 1.0}

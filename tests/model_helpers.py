@@ -1,0 +1,52 @@
+"""Scenarios cut down to one mechanism, for analytic tests of the model."""
+
+from __future__ import annotations
+
+import dataclasses as dc
+from pathlib import Path
+
+from sim.scenario.loader import load_scenario
+from sim.scenario.params import Scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+BASELINE = ROOT / "scenarios" / "baseline_2024.toml"
+
+
+def baseline() -> Scenario:
+    return load_scenario(BASELINE)
+
+
+def replace(obj, **changes):
+    """``obj`` with fields replaced; a dict value replaces fields of a nested section:
+    replace(s, response={"dprk": {"escalate_logit": 1.0}})."""
+    resolved = {
+        name: replace(getattr(obj, name), **value) if isinstance(value, dict) else value
+        for name, value in changes.items()
+    }
+    return dc.replace(obj, **resolved)
+
+
+def quiet(s: Scenario) -> Scenario:
+    """Every process off: no crews, patrols, rain, leaflets, statements, drills, talks."""
+    sectors = tuple(dc.replace(p, crews=0, patrols=0) for p in s.terrain.sectors)
+    return replace(
+        s,
+        terrain={"sectors": sectors, "heavy_rain_rate_per_day": 0.0},
+        construction={"fortification_rate_per_crew_day": 0.0},
+        grayzone={"leaflet_rate_per_day": 0.0},
+        diplomacy={
+            "statement_rate_per_day": 0.0,
+            "show_of_force_rate_per_day": 0.0,
+            "talks_offer_rate_per_day": 0.0,
+        },
+        timeline={"events": ()},
+    )
+
+
+def constant_season(s: Scenario, vegetation: float = 0.5) -> Scenario:
+    """Foliage and crews constant all year."""
+    return replace(
+        s,
+        terrain={"vegetation_winter": vegetation, "vegetation_summer": vegetation},
+        construction={"off_season_activity": 1.0},
+    )

@@ -1,0 +1,139 @@
+"""The command line as a user runs it: in-process through main() and as real subprocesses."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sim.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+BASE = str(ROOT / "scenarios" / "baseline_2024.toml")
+
+
+def read_csv(path: Path) -> list[dict]:
+    with path.open(newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_run_writes_every_output(tmp_path, capsys):
+    out = tmp_path / "run"
+    code = main(["run", BASE, "-n", "40", "--seed", "3", "--out", str(out), "--events",
+                 "--workers", "1", "--quiet"])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "Forecast 2024-07 to 2024-12" in printed and "P(rung>=3)" in printed
+    rows = read_csv(out / "outcomes.csv")
+    assert len(rows) == 40 and {r["replication"] for r in rows} == {str(i) for i in range(40)}
+    events = read_csv(out / "events.csv")
+    assert sum(int(float(r["count_mine_blast"])) for r in rows) == sum(
+        e["type"] == "mine_blast" for e in events)
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["root_seed"] == 3 and m["replications"] == 40
+    assert m["scenarios"]["baseline_2024"]["mines"]["killed_mean"] == 2.0
+    assert "--events" in m["command"]
+    for name in ("summary.csv", "forecast.csv", "monthly_counts.csv", "trajectories.npz"):
+        assert (out / name).stat().st_size > 0
+    pngs = sorted(p.name for p in (out / "plots").glob("*.png"))
+    assert len(pngs) >= 4
+    with np.load(out / "trajectories.npz") as z:
+        assert any(a.shape[0] == 40 for a in (z[k] for k in z.files))
+
+
+def test_same_seed_same_outcomes_whatever_the_workers(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    main(["run", BASE, "-n", "30", "--seed", "11", "--out", str(a), "--workers", "1", "--quiet"])
+    main(["run", BASE, "-n", "30", "--seed", "11", "--out", str(b), "--workers", "2", "--quiet"])
+    assert (a / "outcomes.csv").read_bytes() == (b / "outcomes.csv").read_bytes()
+
+
+def test_set_overrides_a_parameter(tmp_path):
+    out = tmp_path / "o"
+    main(["run", BASE, "-n", "20", "--seed", "1", "--out", str(out), "--quiet", "--workers", "1",
+          "--set", "grayzone.loudspeaker_policy=off"])
+    rows = read_csv(out / "outcomes.csv")
+    assert all(float(r["count_loudspeaker_broadcast"]) == 0 for r in rows)
+
+
+def test_compare_pairs_scenarios(tmp_path, capsys):
+    out = tmp_path / "cmp"
+    code = main(["compare", "baseline_2024", "loudspeakers_off", "-n", "30", "--seed", "5",
+                 "--out", str(out), "--quiet", "--workers", "1"])
+    assert code == 0
+    assert "loudspeakers_off" in capsys.readouterr().out
+    rows = read_csv(out / "outcomes.csv")
+    assert {r["scenario"] for r in rows} == {"baseline_2024", "loudspeakers_off"}
+    assert (out / "compare.csv").exists()
+
+
+def test_trace_is_reproducible_and_shows_chains(capsys):
+    main(["trace", "baseline_2024", "--seed", "7", "--replication", "42"])
+    first = capsys.readouterr().out
+    main(["trace", "baseline_2024", "--seed", "7", "--replication", "42"])
+    assert capsys.readouterr().out == first
+    assert "<- #" in first and "mdl_crossing" in first
+
+
+def test_scenarios_lists_every_bundled_file(capsys):
+    main(["scenarios"])
+    listed = capsys.readouterr().out
+    for f in (ROOT / "scenarios").glob("*.toml"):
+        assert f.stem in listed
+
+
+def test_validate_prints_resolved_scenario(capsys):
+    assert main(["validate", str(ROOT / "scenarios" / "hotline.toml"), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data[0]["diplomacy"]["hotline_working"] is True
+    assert data[0]["mines"]["killed_mean"] == 2.0  # inherited from the baseline
+
+
+@pytest.mark.parametrize(
+    "argv, needle",
+    [
+        (["run", "no_such_scenario"], "no such scenario"),
+        (["run", BASE, "--set", "mines.kiled_mean=1"], "killed_mean"),
+        (["run", BASE, "--set", "mines.blame_probability=1.5"], "mines.blame_probability"),
+        (["run", BASE, "--set", "grayzone.leaflet_rate_per_day=-1"], "leaflet_rate_per_day"),
+        (["run", BASE, "-n", "0"], "-n"),
+        (["validate", BASE, "--set", "start_date=2024-13-01"], "start_date"),
+    ],
+)
+def test_bad_input_is_one_line_and_status_2(argv, needle, capsys, tmp_path):
+    out = tmp_path / "never"
+    code = main([*argv, "--out", str(out)] if argv[0] == "run" else argv)
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert needle in err and len(err.splitlines()) == 1 and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_bad_scenario_file_in_a_subprocess(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('extends = "' + BASE + '"\n[mines]\nkilled_mean = "many"\n')
+    p = subprocess.run([sys.executable, "-m", "sim", "validate", str(bad)],
+                       capture_output=True, text=True)
+    assert p.returncode == 2
+    assert "mines.killed_mean" in p.stderr and str(bad) in p.stderr
+    assert len(p.stderr.strip().splitlines()) == 1
+
+
+def test_usage_error_in_a_subprocess():
+    p = subprocess.run([sys.executable, "-m", "sim", "run"], capture_output=True, text=True)
+    assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1
+
+
+def test_bad_input_does_not_touch_existing_results(tmp_path):
+    out = tmp_path / "keep"
+    main(["run", BASE, "-n", "10", "--seed", "2", "--out", str(out), "--quiet", "--workers", "1"])
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    code = main(["run", BASE, "-n", "10", "--seed", "2", "--out", str(out), "--quiet",
+                 "--set", "mines.killed_mean=-3"])
+    assert code == 2
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
