@@ -1,0 +1,661 @@
+"""Scenario files: read TOML (with ``extends``), apply ``--set`` overrides, build and validate.
+
+Every bad input becomes one :class:`~sim.errors.InputError` naming the file (or ``--set``),
+the full dotted key, the offending value and what is allowed, so users never see a traceback.
+The parameter tree is read from the dataclasses in :mod:`sim.scenario.params`: their fields,
+types and metadata (unit, lo/hi, choices) are the single source of truth.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses as dc
+import datetime as dt
+import difflib
+import functools
+import math
+import re
+import tomllib
+import typing
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from sim.errors import InputError
+from sim.scenario.params import Scenario, SectorParams, TimelineEvent
+
+__all__ = [
+    "apply_overrides",
+    "build_scenario",
+    "iter_parameters",
+    "load_scenario",
+    "parameter_path_value",
+    "scenario_to_dict",
+    "scenario_to_toml",
+]
+
+REQUIRED = "required (set it here or in the scenario it extends)"
+BAD_DATE = "not a valid date (YYYY-MM-DD)"
+SECTORS_PATH = ("terrain", "sectors")
+EVENTS_PATH = ("timeline", "events")
+
+KeyPath = tuple[str | int, ...]  # a key path; ints index arrays of tables
+
+
+# --- the parameter tree ------------------------------------------------------------------------
+_LEAF_KINDS = {bool: "bool", int: "int", float: "float", str: "str", dt.date: "date"}
+
+
+@functools.cache
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def _fields(cls: type) -> dict[str, dc.Field]:
+    return {f.name: f for f in dc.fields(cls)}
+
+
+def _kind(cls: type, f: dc.Field) -> str:
+    """How a field is written in TOML: a leaf type, a section, sectors or events."""
+    hint = _hints(cls)[f.name]
+    if dc.is_dataclass(hint):
+        return "section"
+    if typing.get_origin(hint) is tuple:
+        item = typing.get_args(hint)[0]
+        if item is SectorParams:
+            return "sectors"
+        if item is TimelineEvent:
+            return "events"
+        raise TypeError(f"unsupported tuple field {cls.__name__}.{f.name}")  # programming error
+    leaf = _LEAF_KINDS.get(hint)
+    if leaf:
+        return leaf
+    raise TypeError(f"unsupported field type {cls.__name__}.{f.name}: {hint!r}")
+
+
+def _section_type(cls: type, f: dc.Field) -> type:
+    return _hints(cls)[f.name]
+
+
+def _leaf_fields(cls: type) -> Iterator[dc.Field]:
+    """Fields of a sector or event that a file sets (a sector's name is its table key)."""
+    for f in dc.fields(cls):
+        if not (cls is SectorParams and f.name == "name"):
+            yield f
+
+
+def iter_parameters(scenario: Scenario | None = None) -> Iterator[tuple[str, dc.Field]]:
+    """Every leaf parameter by dotted path, in declaration order.
+
+    Sector fields appear as ``terrain.sectors.<name>.<field>`` for each sector of ``scenario``,
+    or as ``terrain.sectors.*.<field>`` without one; event fields as ``timeline.events[].<field>``.
+    """
+
+    def walk(cls: type, prefix: str) -> Iterator[tuple[str, dc.Field]]:
+        for f in dc.fields(cls):
+            kind = _kind(cls, f)
+            path = f"{prefix}{f.name}"
+            if kind == "section":
+                yield from walk(_section_type(cls, f), path + ".")
+            elif kind == "sectors":
+                names = [s.name for s in scenario.terrain.sectors] if scenario else ["*"]
+                for name in names:
+                    for g in _leaf_fields(SectorParams):
+                        yield f"{path}.{name}.{g.name}", g
+            elif kind == "events":
+                for g in _leaf_fields(TimelineEvent):
+                    yield f"{path}[].{g.name}", g
+            else:
+                yield path, f
+
+    yield from walk(Scenario, "")
+
+
+def _printable(key: str) -> str:
+    """A key as shown in a one-line message: quoted when it holds line breaks or the like."""
+    return key if key.isprintable() else repr(key)
+
+
+def _dotted(path: KeyPath) -> str:
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{_printable(part)}" if out else _printable(part)
+    return out
+
+
+def _did_you_mean(name: str, known: Sequence[str]) -> str:
+    """"; did you mean 'x'?" for the closest known name, or nothing."""
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def _unknown(what: str, name: str, known: Sequence[str]) -> str:
+    hint = _did_you_mean(name, known)
+    return f"unknown {what}{hint or ';'} known: {', '.join(known) or 'none'}"
+
+
+# --- leaf values -------------------------------------------------------------------------------
+def _number_phrase(f: dc.Field, whole: bool) -> str:
+    lo, hi, unit = f.metadata.get("lo"), f.metadata.get("hi"), f.metadata.get("unit", "-")
+    if whole:
+        what = "a whole number"
+    else:
+        what = "a finite number" if lo is None and hi is None else "a number"
+    if lo is not None and hi is not None:
+        rng = f" in [{lo:g}, {hi:g}]"
+    elif lo is not None:
+        rng = f" >= {lo:g}"
+    elif hi is not None:
+        rng = f" <= {hi:g}"
+    else:
+        rng = ""
+    return f"must be {what}{rng}" + (f" ({unit})" if unit and unit != "-" else "")
+
+
+def _in_range(f: dc.Field, x: float) -> bool:
+    lo, hi = f.metadata.get("lo"), f.metadata.get("hi")
+    return (lo is None or x >= lo) and (hi is None or x <= hi)
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _parse_date(value: Any) -> dt.date | None:
+    """A TOML date, or a string in YYYY-MM-DD form; None when neither."""
+    if isinstance(value, dt.datetime):
+        return None
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value.strip()):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+Fail = Callable[[Any, str], InputError]
+
+
+def _convert_leaf(kind: str, f: dc.Field, value: Any, fail: Fail) -> Any:
+    """``value`` checked and converted to the field's type; ``fail(value, allowed)`` on error."""
+    if kind == "float":
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        if not ok or not math.isfinite(value) or not _in_range(f, value):
+            raise fail(value, _number_phrase(f, whole=False))
+        return float(value)
+    if kind == "int":
+        if not isinstance(value, int) or isinstance(value, bool) or not _in_range(f, value):
+            raise fail(value, _number_phrase(f, whole=True))
+        return value
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise fail(value, "must be true or false")
+        return value
+    if kind == "str":
+        choices = f.metadata.get("choices")
+        if choices and value not in choices:
+            raise fail(value, "must be one of " + ", ".join(f"'{c}'" for c in choices))
+        if not isinstance(value, str):
+            raise fail(value, "must be text in quotes")
+        return value
+    if kind == "date":
+        parsed = _parse_date(value)
+        if parsed is None:
+            raise fail(value, BAD_DATE)
+        return parsed
+    raise TypeError(f"not a leaf kind: {kind}")  # programming error
+
+
+# --- building ----------------------------------------------------------------------------------
+class _Brief:
+    """A table or array shown cut short in a one-line error message."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        text = repr(self.value)
+        return text if len(text) <= 80 else text[:76] + " ..."
+
+
+class _Builder:
+    """Builds the dataclass tree from a merged dict, blaming each error on the right source."""
+
+    def __init__(self, source: str, origins: Mapping[KeyPath, str] | None = None) -> None:
+        self.source = source
+        self.origins = origins or {}
+
+    def origin(self, path: KeyPath) -> str:
+        """The file (or ``--set``) that last set ``path`` or its nearest enclosing key."""
+        for n in range(len(path), 0, -1):
+            found = self.origins.get(path[:n])
+            if found is not None:
+                return found
+        return self.source
+
+    def error(self, path: KeyPath, value: Any, allowed: str) -> InputError:
+        if isinstance(value, dict | list):
+            value = _Brief(value)
+        return InputError(self.origin(path), _dotted(path) or None, value, allowed)
+
+    def table(self, cls: type, data: Any, path: KeyPath, skip: tuple[str, ...] = ()) -> Any:
+        if not isinstance(data, dict):
+            where = f"[{_dotted(path)}]" if path else "a TOML document"
+            raise self.error(path, data, f"must be a table ({where})")
+        fields = {name: f for name, f in _fields(cls).items() if name not in skip}
+        for key in data:
+            if key not in fields:
+                raise self.unknown(cls, key, data[key], path, list(fields))
+        values = {}
+        for name, f in fields.items():
+            sub = (*path, name)
+            if name not in data:
+                if f.default is dc.MISSING and f.default_factory is dc.MISSING:
+                    raise InputError(self.source, _dotted(sub), None, REQUIRED)
+                continue
+            values[name] = self.value(cls, f, data[name], sub)
+        return values
+
+    def unknown(
+        self, cls: type, key: str, value: Any, path: KeyPath, known: list[str]
+    ) -> InputError:
+        if cls is Scenario and key == "extends":
+            return self.error((key,), value, "'extends' is resolved by load_scenario, not here")
+        if cls is SectorParams and key == "name":
+            return self.error((*path, key), value, "not allowed: a sector's name is its table key")
+        return self.error((*path, key), value, _unknown("key", str(key), known))
+
+    def value(self, cls: type, f: dc.Field, value: Any, path: KeyPath) -> Any:
+        kind = _kind(cls, f)
+        if kind == "section":
+            sub = _section_type(cls, f)
+            return sub(**self.table(sub, value, path))
+        if kind == "sectors":
+            return self.sectors(value, path)
+        if kind == "events":
+            return self.events(value, path)
+        return _convert_leaf(kind, f, value, lambda v, allowed: self.error(path, v, allowed))
+
+    def sectors(self, data: Any, path: KeyPath) -> tuple[SectorParams, ...]:
+        if not isinstance(data, dict):
+            raise self.error(path, data, "must be a table of sectors ([terrain.sectors.NAME])")
+        if not data:
+            raise self.error(path, data, "at least one sector needed ([terrain.sectors.NAME])")
+        out = []
+        for name, table in data.items():
+            sub = (*path, name)
+            if not isinstance(table, dict):
+                raise self.error(sub, table, f"must be a table ([{_dotted(sub)}])")
+            out.append(SectorParams(name=name, **self.table(SectorParams, table, sub, ("name",))))
+        return tuple(out)
+
+    def events(self, data: Any, path: KeyPath) -> tuple[TimelineEvent, ...]:
+        if not isinstance(data, list):
+            raise self.error(path, data, "must be an array of tables ([[timeline.events]])")
+        out = []
+        for i, table in enumerate(data):
+            sub = (*path, i)
+            if not isinstance(table, dict):
+                raise self.error(sub, table, "must be a table ([[timeline.events]])")
+            out.append(TimelineEvent(**self.table(TimelineEvent, table, sub)))
+        return tuple(out)
+
+    def scenario(self, data: Any) -> Scenario:
+        s = Scenario(**self.table(Scenario, data, ()))
+        if s.end_date <= s.start_date:
+            raise self.error(
+                ("end_date",), s.end_date.isoformat(),
+                f"must be after start_date ({s.start_date.isoformat()})",
+            )
+        window = f"must be within [{s.start_date.isoformat()}, {s.end_date.isoformat()}]"
+        for i, event in enumerate(s.timeline.events):
+            side = (
+                "before start_date" if event.date < s.start_date
+                else "after end_date" if event.date > s.end_date else None
+            )
+            if side:
+                raise self.error((*EVENTS_PATH, i, "date"), event.date.isoformat(),
+                                 f"{side}; {window}")
+        return s
+
+
+def build_scenario(data: dict, source: str) -> Scenario:
+    """Build and validate a scenario from an already-merged dict (``extends`` resolved)."""
+    return _Builder(source).scenario(data)
+
+
+# --- overrides ---------------------------------------------------------------------------------
+def _parse_literal(text: str) -> Any:
+    """A TOML literal (number, bool, date, quoted string, ...); the bare text otherwise."""
+    try:
+        parsed = tomllib.loads(f"v = {text}")
+    except (tomllib.TOMLDecodeError, RecursionError, ValueError):
+        return text
+    return parsed["v"] if parsed.keys() == {"v"} else text
+
+
+def _resolve_override(
+    data: dict, dotted: str, source: str, raw: str
+) -> tuple[tuple[str, ...], str, dc.Field]:
+    """The key path, leaf kind and field an override names; InputError if it names none."""
+
+    def unknown(allowed: str | None = None) -> InputError:
+        known = [p for p, _ in _override_paths(data)]
+        return InputError(source, dotted, raw,
+                          allowed or "unknown parameter" + _did_you_mean(dotted, known))
+
+    parts = dotted.split(".")
+    cls: type = Scenario
+    path: list[str] = []
+    i = 0
+    while i < len(parts):
+        name = parts[i]
+        f = _fields(cls).get(name)
+        if f is None or (cls is SectorParams and name == "name"):
+            raise unknown()
+        path.append(name)
+        kind = _kind(cls, f)
+        rest = len(parts) - i - 1
+        if kind == "events":
+            raise InputError(source, dotted, raw,
+                             "timeline events cannot be set with --set; edit the scenario file")
+        if kind == "sectors":
+            sectors = _get(data, SECTORS_PATH)
+            names = list(sectors) if isinstance(sectors, dict) else []
+            if rest == 0:
+                raise unknown("names the sectors table; set one field: terrain.sectors.NAME.FIELD")
+            if parts[i + 1] not in names:
+                raise InputError(source, dotted, raw, _unknown("sector", parts[i + 1], names))
+            path.append(parts[i + 1])
+            cls, i = SectorParams, i + 2
+            continue
+        if kind == "section":
+            if rest == 0:
+                raise unknown(f"names the table [{dotted}], not a parameter; set one of its keys")
+            cls, i = _section_type(cls, f), i + 1
+            continue
+        if rest:
+            raise unknown()
+        return tuple(path), kind, f
+    raise unknown()
+
+
+def _override_paths(data: dict) -> list[tuple[str, dc.Field]]:
+    """Paths --set accepts, with the sectors present in ``data``."""
+    sectors = _get(data, SECTORS_PATH)
+    names = list(sectors) if isinstance(sectors, dict) else []
+    out: list[tuple[str, dc.Field]] = []
+    for path, f in iter_parameters():
+        if path.startswith("timeline.events"):
+            continue
+        if path.startswith("terrain.sectors.*."):
+            field = path.rsplit(".", 1)[1]
+            out.extend((f"terrain.sectors.{n}.{field}", f) for n in names)
+        else:
+            out.append((path, f))
+    return out
+
+
+def _get(data: Any, path: Sequence[str]) -> Any:
+    for key in path:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(key)
+    return data
+
+
+def _apply(data: dict, overrides: Sequence[str], source: str,
+           origins: dict[KeyPath, str] | None) -> dict:
+    out = copy.deepcopy(data)
+    for item in overrides:
+        if not isinstance(item, str) or "=" not in item:
+            raise InputError(source, None, item, "expected KEY=VALUE, e.g. mines.killed_mean=2")
+        given, raw = (s.strip() for s in item.split("=", 1))
+        dotted = _printable(given)
+        path, kind, f = _resolve_override(out, dotted, source, raw)
+        value = _parse_literal(raw)
+        if kind == "str" and not isinstance(value, str):
+            value = raw  # e.g. --set name=2024: text fields take the text as typed
+        value = _convert_leaf(kind, f, value, functools.partial(InputError, source, dotted))
+        table = out
+        for j, key in enumerate(path[:-1]):
+            nxt = table.setdefault(key, {})
+            if not isinstance(nxt, dict):
+                raise InputError(source, _dotted(path[: j + 1]), nxt, "must be a table")
+            table = nxt
+        table[path[-1]] = value
+        if origins is not None:
+            origins[path] = source
+    return out
+
+
+def apply_overrides(data: dict, overrides: Sequence[str], source: str = "--set") -> dict:
+    """A copy of ``data`` with each "section.key=value" override set and checked.
+
+    Values are TOML literals when they parse as one (``2``, ``true``, ``2024-06-01``, ``"x"``),
+    bare text otherwise (``off``); nothing is evaluated. Paths are checked against the
+    parameter dataclasses, not against ``data``.
+    """
+    return _apply(data, overrides, source, None)
+
+
+# --- reading files -----------------------------------------------------------------------------
+def _read_toml(path: Path, source: str) -> dict:
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise InputError(source, None, source, "file not found") from None
+    except UnicodeDecodeError as e:
+        raise InputError(source, None, source, f"not UTF-8 text ({e.reason})") from None
+    except OSError as e:
+        raise InputError(source, None, source, f"cannot read file ({e.strerror or e})") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        msg = str(e)
+        m = re.search(r"at line (\d+)", msg)
+        lines = text.splitlines()
+        line = lines[int(m.group(1)) - 1].strip() if m and 0 < int(m.group(1)) <= len(lines) else ""
+        raise InputError(source, None, line or source, f"malformed TOML: {msg}") from None
+    except RecursionError:
+        raise InputError(source, None, source, "malformed TOML: nested too deeply") from None
+
+
+def _merge(base: dict, top: dict) -> dict:
+    """``top`` deep-merged over ``base``: tables merge key by key, anything else replaces."""
+    out = dict(base)
+    for key, value in top.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _record(data: dict, source: str, origins: dict[KeyPath, str],
+            path: tuple[str, ...] = ()) -> None:
+    for key, value in data.items():
+        origins[(*path, key)] = source
+        if isinstance(value, dict):
+            _record(value, source, origins, (*path, key))
+
+
+def _read_chain(path: Path, source: str, chain: list[tuple[Path, str]],
+                origins: dict[KeyPath, str]) -> dict:
+    """The file at ``path`` merged over the files it extends, recording who set what."""
+    data = _read_toml(path, source)
+    parent = data.pop("extends", None)
+    base: dict = {}
+    if parent is not None:
+        if not isinstance(parent, str) or not parent.strip():
+            raise InputError(source, "extends", parent,
+                             "must be a file name in quotes, relative to this file's folder")
+        target = path.parent / parent
+        seen = [*chain, (path.resolve(), source)]
+        resolved = target.resolve()
+        loop = [i for i, (p, _) in enumerate(seen) if p == resolved]
+        if loop:
+            names = [s for _, s in seen[loop[0]:]] + [seen[loop[0]][1]]
+            raise InputError(source, "extends", parent, "circular extends: " + " -> ".join(names))
+        if not target.is_file():
+            what = "file not found" if not target.exists() else "not a file"
+            raise InputError(source, "extends", parent, f"{what}: {target}")
+        base = _read_chain(target, str(target), seen, origins)
+    _record(data, source, origins)
+    return _merge(base, data)
+
+
+def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
+    """Read a scenario file, resolve its ``extends`` chain, apply overrides, build and check it."""
+    source = str(path)
+    origins: dict[KeyPath, str] = {}
+    data = _read_chain(Path(path), source, [], origins)
+    data = _apply(data, overrides, "--set", origins)
+    return _Builder(source, origins).scenario(data)
+
+
+# --- writing -----------------------------------------------------------------------------------
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _to_dict(obj: Any) -> dict:
+    out: dict[str, Any] = {}
+    cls = type(obj)
+    for f in _leaf_fields(cls):
+        value = getattr(obj, f.name)
+        kind = _kind(cls, f)
+        if kind == "section":
+            out[f.name] = _to_dict(value)
+        elif kind == "sectors":
+            out[f.name] = {s.name: _to_dict(s) for s in value}
+        elif kind == "events":
+            out[f.name] = [_to_dict(e) for e in value]
+        else:
+            out[f.name] = _plain(value)
+    return out
+
+
+def scenario_to_dict(s: Scenario) -> dict:
+    """The scenario as a plain JSON-able dict shaped like its TOML (dates as ISO strings)."""
+    return _to_dict(s)
+
+
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f",
+            "\r": "\\r"}
+
+
+def _toml_str(text: str) -> str:
+    out = []
+    for ch in text:
+        if ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+def _toml_key(key: str) -> str:
+    return key if _BARE_KEY.fullmatch(key) else _toml_str(key)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"cannot write non-finite float {value!r}")  # validated away
+        return repr(value)
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, str):
+        return _toml_str(value)
+    raise TypeError(f"cannot write {value!r} as TOML")
+
+
+def _emit(obj: Any, header: list[str], lines: list[str]) -> None:
+    """Write ``obj``'s leaves under ``header`` then its sub-tables, in declaration order."""
+    cls = type(obj)
+    leaves = []
+    later: list[Callable[[], None]] = []
+    for f in _leaf_fields(cls):
+        value = getattr(obj, f.name)
+        kind = _kind(cls, f)
+        name = _toml_key(f.name)
+        if kind == "section":
+            later.append(functools.partial(_emit, value, [*header, name], lines))
+        elif kind == "sectors":
+            for sector in value:
+                later.append(functools.partial(
+                    _emit, sector, [*header, name, _toml_key(sector.name)], lines))
+        elif kind == "events":
+            if not value:
+                leaves.append(f"{name} = []")
+            later.append(functools.partial(_emit_events, value, [*header, name], lines))
+        else:
+            leaves.append(f"{name} = {_toml_value(value)}")
+    if header and leaves:
+        lines.extend(["", f"[{'.'.join(header)}]"])
+    lines.extend(leaves)
+    for write in later:
+        write()
+
+
+def _emit_events(events: Sequence[Any], header: list[str], lines: list[str]) -> None:
+    for event in events:
+        lines.extend(["", f"[[{'.'.join(header)}]]"])
+        lines.extend(f"{_toml_key(f.name)} = {_toml_value(getattr(event, f.name))}"
+                     for f in _leaf_fields(type(event)))
+
+
+def scenario_to_toml(s: Scenario) -> str:
+    """The resolved scenario as TOML text that loads back to an equal scenario."""
+    lines: list[str] = []
+    _emit(s, [], lines)
+    return "\n".join(lines).lstrip("\n") + "\n"
+
+
+# --- reading values by path --------------------------------------------------------------------
+_INDEX = re.compile(r"(\w+)\[(\d+)\]")
+
+
+def parameter_path_value(s: Scenario, path: str, source: str = "parameter") -> Any:
+    """The value at a dotted path, e.g. ``mines.killed_mean``, ``terrain.sectors.west.crews``
+    or ``timeline.events[0].date``; InputError naming the nearest known path otherwise."""
+    obj: Any = s
+    parts = path.split(".")
+    i = 0
+    while i < len(parts):
+        part = parts[i]
+        m = _INDEX.fullmatch(part)
+        name = m.group(1) if m else part
+        if not dc.is_dataclass(obj) or name not in _fields(type(obj)):
+            break
+        obj = getattr(obj, name)
+        if m:
+            if not isinstance(obj, tuple) or int(m.group(2)) >= len(obj):
+                break
+            obj = obj[int(m.group(2))]
+        elif isinstance(obj, tuple) and obj and isinstance(obj[0], SectorParams):
+            if i + 1 < len(parts):
+                by_name = {sector.name: sector for sector in obj}
+                if parts[i + 1] not in by_name:
+                    break
+                obj = by_name[parts[i + 1]]
+                i += 1
+        i += 1
+    else:
+        return obj
+    known = [p for p, _ in iter_parameters(s)]
+    raise InputError(source, path, path, "unknown parameter" + _did_you_mean(path, known))
