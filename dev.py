@@ -45,8 +45,21 @@ def ensure_venv() -> Path:
 def demo(py: Path, extra: list[str]) -> int:
     scenarios = sorted(p.stem for p in (ROOT / "scenarios").glob("*.toml"))
     scenarios.remove("baseline_2024")
-    cmd = [str(py), "-m", "sim", "compare", "baseline_2024", *scenarios,
-           "-n", "1000", "--seed", "2024", "--out", str(DEMO_OUT), *extra]
+    cmd = [
+        str(py),
+        "-m",
+        "sim",
+        "compare",
+        "baseline_2024",
+        *scenarios,
+        "-n",
+        "1000",
+        "--seed",
+        "2024",
+        "--out",
+        str(DEMO_OUT),
+        *extra,
+    ]
     return subprocess.run(cmd, cwd=ROOT).returncode
 
 

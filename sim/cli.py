@@ -81,7 +81,9 @@ def note(args: argparse.Namespace, text: str) -> None:
         print(text, file=sys.stderr)
 
 
-def simulate(args: argparse.Namespace, scenario: Scenario, keep_events: bool) -> list[ReplicationResult]:
+def simulate(
+    args: argparse.Namespace, scenario: Scenario, keep_events: bool
+) -> list[ReplicationResult]:
     from sim.experiment.runner import default_workers, run_replications
 
     workers = args.workers or default_workers()
@@ -99,8 +101,9 @@ def out_dir(args: argparse.Namespace, default: str) -> Path:
     return folder
 
 
-def manifest(args: argparse.Namespace, argv: Sequence[str], scenarios: list[Scenario],
-             started: dt.datetime) -> dict:
+def manifest(
+    args: argparse.Namespace, argv: Sequence[str], scenarios: list[Scenario], started: dt.datetime
+) -> dict:
     from sim.scenario.loader import scenario_to_dict
 
     return {
@@ -119,8 +122,14 @@ def manifest(args: argparse.Namespace, argv: Sequence[str], scenarios: list[Scen
 
 def headline_rows(rows: list[dict]) -> list[dict]:
     keep = set(HEADLINE)
-    return [r for r in rows if r["outcome"] in keep or not r["outcome"].startswith(("count_",
-            "killed_", "injured_", "mean_", "final_", "max_", "end_", "first_"))]
+    return [
+        r
+        for r in rows
+        if r["outcome"] in keep
+        or not r["outcome"].startswith(
+            ("count_", "killed_", "injured_", "mean_", "final_", "max_", "end_", "first_")
+        )
+    ]
 
 
 def write_results(
@@ -141,9 +150,7 @@ def write_results(
     for s, results in named:
         suffix = "" if len(named) == 1 else f"_{s.name}"
         outputs.write_table(folder / f"summary{suffix}.csv", outcome_table(results))
-        outputs.write_table(
-            folder / f"forecast{suffix}.csv", forecast_table(results, s.start_date)
-        )
+        outputs.write_table(folder / f"forecast{suffix}.csv", forecast_table(results, s.start_date))
         outputs.write_monthly_counts_csv(folder / f"monthly_counts{suffix}.csv", s.name, results)
         if args.events:
             outputs.write_events_csv(folder / f"events{suffix}.csv", s.name, results)
@@ -151,8 +158,9 @@ def write_results(
     plots = write_all_plots(
         [(s.name, rs) for s, rs in named], named[0][0].start_date, folder / "plots", args.format
     )
-    outputs.write_manifest(folder / "manifest.json", **manifest(args, argv, [s for s, _ in named],
-                                                                 started))
+    outputs.write_manifest(
+        folder / "manifest.json", **manifest(args, argv, [s for s, _ in named], started)
+    )
     note(args, f"results in {folder}/ ({len(plots)} plots in {folder / 'plots'}/)")
 
 
@@ -211,16 +219,20 @@ def cmd_trace(args: argparse.Namespace, argv: Sequence[str]) -> int:
         raise InputError("--seed", None, args.seed, "must be a non-negative whole number")
     r = run_replication(scenario, args.seed, args.replication, keep_events=True)
     events = r.events or ()
-    print(f"# {scenario.name}, seed {args.seed}, replication {args.replication}: "
-          f"{len(events)} events, highest rung {int(r.outcomes['highest_rung'])} "
-          f"({RUNGS[int(r.outcomes['highest_rung'])]})")
+    print(
+        f"# {scenario.name}, seed {args.seed}, replication {args.replication}: "
+        f"{len(events)} events, highest rung {int(r.outcomes['highest_rung'])} "
+        f"({RUNGS[int(r.outcomes['highest_rung'])]})"
+    )
     for ev in events:
         when = scenario.start_date + dt.timedelta(days=ev.time)
         stamp = f"{when:%Y-%m-%d %H:%M}"
         casualties = f" killed {ev.killed} injured {ev.injured}" if ev.killed or ev.injured else ""
         where = f" [{ev.sector}]" if ev.sector else ""
-        line = (f"#{ev.id:<4} {stamp} day {ev.time:7.2f}  {ev.actor:<10} {ev.type}{where}"
-                f"  rung {ev.rung}  tension {ev.tension:.2f}{casualties}")
+        line = (
+            f"#{ev.id:<4} {stamp} day {ev.time:7.2f}  {ev.actor:<10} {ev.type}{where}"
+            f"  rung {ev.rung}  tension {ev.tension:.2f}{casualties}"
+        )
         chain = []
         cause = ev.cause
         while cause >= 0:
@@ -251,7 +263,7 @@ def cmd_validate(args: argparse.Namespace, argv: Sequence[str]) -> int:
     if args.json:
         print(json.dumps([scenario_to_dict(s) for s in resolved], indent=2, sort_keys=False))
     else:
-        for f, s in zip(args.files, resolved):
+        for f, s in zip(args.files, resolved, strict=True):
             print(f"# {f}: valid\n{scenario_to_toml(s)}")
     return 0
 
@@ -264,8 +276,10 @@ def cmd_calibrate(args: argparse.Namespace, argv: Sequence[str]) -> int:
     positive("n", args.n)
     seed_of(args)
     results = simulate(args, scenario, keep_events=True)
-    print(f"# {scenario.name} against the record of Nov 2023 - Jun 2024 "
-          f"({args.n} replications, seed {args.seed})")
+    print(
+        f"# {scenario.name} against the record of Nov 2023 - Jun 2024 "
+        f"({args.n} replications, seed {args.seed})"
+    )
     print(format_table(calibration_table(results, scenario.start_date)))
     return 0
 
@@ -279,19 +293,26 @@ def build_parser() -> Parser:
     def common(sp: argparse.ArgumentParser, reps: int) -> None:
         sp.add_argument("-n", type=int, default=reps, help=f"replications (default {reps})")
         sp.add_argument("--seed", type=int, default=None, help="root seed (default: drawn)")
-        sp.add_argument("--workers", type=int, default=0,
-                        help="worker processes (default: one per core)")
+        sp.add_argument(
+            "--workers", type=int, default=0, help="worker processes (default: one per core)"
+        )
         sp.add_argument("--quiet", action="store_true", help="no progress notes")
 
     def overrides(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
-                        help="override a parameter (repeatable)")
+        sp.add_argument(
+            "--set",
+            action="append",
+            default=[],
+            metavar="SECTION.KEY=VALUE",
+            help="override a parameter (repeatable)",
+        )
 
     def outputs(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--out", help="results folder (default under results/)")
         sp.add_argument("--events", action="store_true", help="also write every event")
-        sp.add_argument("--format", default="png", choices=("png", "svg", "pdf"),
-                        help="plot format")
+        sp.add_argument(
+            "--format", default="png", choices=("png", "svg", "pdf"), help="plot format"
+        )
 
     r = sub.add_parser("run", help="run replications of one scenario")
     r.add_argument("scenario", help="scenario file or bundled name")

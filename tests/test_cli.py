@@ -24,8 +24,22 @@ def read_csv(path: Path) -> list[dict]:
 
 def test_run_writes_every_output(tmp_path, capsys):
     out = tmp_path / "run"
-    code = main(["run", BASE, "-n", "40", "--seed", "3", "--out", str(out), "--events",
-                 "--workers", "1", "--quiet"])
+    code = main(
+        [
+            "run",
+            BASE,
+            "-n",
+            "40",
+            "--seed",
+            "3",
+            "--out",
+            str(out),
+            "--events",
+            "--workers",
+            "1",
+            "--quiet",
+        ]
+    )
     assert code == 0
     printed = capsys.readouterr().out
     assert "Forecast 2024-07 to 2024-12" in printed and "P(rung>=3)" in printed
@@ -33,7 +47,8 @@ def test_run_writes_every_output(tmp_path, capsys):
     assert len(rows) == 40 and {r["replication"] for r in rows} == {str(i) for i in range(40)}
     events = read_csv(out / "events.csv")
     assert sum(int(float(r["count_mine_blast"])) for r in rows) == sum(
-        e["type"] == "mine_blast" for e in events)
+        e["type"] == "mine_blast" for e in events
+    )
     m = json.loads((out / "manifest.json").read_text())
     assert m["root_seed"] == 3 and m["replications"] == 40
     assert m["scenarios"]["baseline_2024"]["mines"]["killed_mean"] == 2.0
@@ -55,16 +70,45 @@ def test_same_seed_same_outcomes_whatever_the_workers(tmp_path):
 
 def test_set_overrides_a_parameter(tmp_path):
     out = tmp_path / "o"
-    main(["run", BASE, "-n", "20", "--seed", "1", "--out", str(out), "--quiet", "--workers", "1",
-          "--set", "grayzone.loudspeaker_policy=off"])
+    main(
+        [
+            "run",
+            BASE,
+            "-n",
+            "20",
+            "--seed",
+            "1",
+            "--out",
+            str(out),
+            "--quiet",
+            "--workers",
+            "1",
+            "--set",
+            "grayzone.loudspeaker_policy=off",
+        ]
+    )
     rows = read_csv(out / "outcomes.csv")
     assert all(float(r["count_loudspeaker_broadcast"]) == 0 for r in rows)
 
 
 def test_compare_pairs_scenarios(tmp_path, capsys):
     out = tmp_path / "cmp"
-    code = main(["compare", "baseline_2024", "loudspeakers_off", "-n", "30", "--seed", "5",
-                 "--out", str(out), "--quiet", "--workers", "1"])
+    code = main(
+        [
+            "compare",
+            "baseline_2024",
+            "loudspeakers_off",
+            "-n",
+            "30",
+            "--seed",
+            "5",
+            "--out",
+            str(out),
+            "--quiet",
+            "--workers",
+            "1",
+        ]
+    )
     assert code == 0
     assert "loudspeakers_off" in capsys.readouterr().out
     rows = read_csv(out / "outcomes.csv")
@@ -117,8 +161,9 @@ def test_bad_input_is_one_line_and_status_2(argv, needle, capsys, tmp_path):
 def test_bad_scenario_file_in_a_subprocess(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text('extends = "' + BASE + '"\n[mines]\nkilled_mean = "many"\n')
-    p = subprocess.run([sys.executable, "-m", "sim", "validate", str(bad)],
-                       capture_output=True, text=True)
+    p = subprocess.run(
+        [sys.executable, "-m", "sim", "validate", str(bad)], capture_output=True, text=True
+    )
     assert p.returncode == 2
     assert "mines.killed_mean" in p.stderr and str(bad) in p.stderr
     assert len(p.stderr.strip().splitlines()) == 1
@@ -133,7 +178,20 @@ def test_bad_input_does_not_touch_existing_results(tmp_path):
     out = tmp_path / "keep"
     main(["run", BASE, "-n", "10", "--seed", "2", "--out", str(out), "--quiet", "--workers", "1"])
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
-    code = main(["run", BASE, "-n", "10", "--seed", "2", "--out", str(out), "--quiet",
-                 "--set", "mines.killed_mean=-3"])
+    code = main(
+        [
+            "run",
+            BASE,
+            "-n",
+            "10",
+            "--seed",
+            "2",
+            "--out",
+            str(out),
+            "--quiet",
+            "--set",
+            "mines.killed_mean=-3",
+        ]
+    )
     assert code == 2
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before

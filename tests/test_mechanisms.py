@@ -46,9 +46,7 @@ def one_sector(s, **sector_fields):
 
 
 def counts(s, type_: str, reps: int) -> np.ndarray:
-    return np.array(
-        [run_replication(s, SEED, i).outcomes[f"count_{type_}"] for i in range(reps)]
-    )
+    return np.array([run_replication(s, SEED, i).outcomes[f"count_{type_}"] for i in range(reps)])
 
 
 # --- the thinning engine --------------------------------------------------------------------
@@ -58,14 +56,15 @@ def test_thinning_gives_poisson_counts_for_a_seasonal_rate():
     totals = []
     for i in range(reps):
         env = simpy.Environment()
-        hits: list[float] = []
+        hits = [0]
         stream = Streams(SEED, i)("thinning")
-        env.process(
-            thinned_poisson(env, stream, 3.0, lambda t: 2.0 + math.sin(t),
-                            lambda: hits.append(env.now))
-        )
+
+        def hit(hits: list[int] = hits) -> None:
+            hits[0] += 1
+
+        env.process(thinned_poisson(env, stream, 3.0, lambda t: 2.0 + math.sin(t), hit))
         env.run(until=horizon)
-        totals.append(len(hits))
+        totals.append(hits[0])
     mean = 2.0 * horizon + 1.0 - math.cos(horizon)
     assert poisson_sum_ok(sum(totals), reps * mean)
     assert dispersion_ok(np.array(totals, dtype=float))
@@ -77,8 +76,12 @@ def blast_world(persistence=1.0):
     s = one_sector(s, crews=4, mine_density=0.5)
     return replace(
         s,
-        construction={"persistence": persistence, "standdown_days": 0.0,
-                      "mine_laying_per_crew_day": 0.0, "max_mine_density": 0.5},
+        construction={
+            "persistence": persistence,
+            "standdown_days": 0.0,
+            "mine_laying_per_crew_day": 0.0,
+            "max_mine_density": 0.5,
+        },
         mines={"clearance_effort": 0.0, "blast_rate_per_crew_day": 0.01},
     )
 
@@ -133,11 +136,16 @@ def test_no_construction_while_the_cma_binds_the_north():
 # --- crossings ------------------------------------------------------------------------------
 def test_crossings_are_poisson_and_detection_is_binomial_thinning():
     veg, vis, crews, patrols = 0.6, 0.25, 3, 2
-    s = one_sector(constant_season(quiet(baseline()), veg), crews=crews, patrols=patrols,
-                   marker_visibility=vis)
+    s = one_sector(
+        constant_season(quiet(baseline()), veg), crews=crews, patrols=patrols, marker_visibility=vis
+    )
     c = s.crossings
-    rate = ((crews + c.patrol_exposure * patrols) * c.rate_per_crew_day
-            * math.exp(c.vegetation_effect * veg) * (1 + c.marking_effect * (1 - vis)))
+    rate = (
+        (crews + c.patrol_exposure * patrols)
+        * c.rate_per_crew_day
+        * math.exp(c.vegetation_effect * veg)
+        * (1 + c.marking_effect * (1 - vis))
+    )
     reps = 300
     seen = counts(s, "mdl_crossing", reps)
     missed = counts(s, "mdl_crossing_undetected", reps)
@@ -162,9 +170,15 @@ def test_standard_roe_broadcasts_before_shooting_and_hardline_does_not():
 # --- gray zone ------------------------------------------------------------------------------
 def test_first_leaflet_launch_is_exponential():
     rate = 0.1
-    s = replace(quiet(baseline()), grayzone={
-        "leaflet_rate_per_day": rate, "leaflet_season_start_day": 1,
-        "leaflet_season_end_day": 366, "balloon_campaign_probability": 0.0})
+    s = replace(
+        quiet(baseline()),
+        grayzone={
+            "leaflet_rate_per_day": rate,
+            "leaflet_season_start_day": 1,
+            "leaflet_season_end_day": 366,
+            "balloon_campaign_probability": 0.0,
+        },
+    )
     firsts = []
     for i in range(300):
         ev = run_replication(s, SEED, i, keep_events=True).events
@@ -179,11 +193,20 @@ def test_balloon_waves_are_compound_poisson():
     s = baseline()
     doy = s.start_date.timetuple().tm_yday
     # one season only: the horizon ends before the window comes round again
-    s = replace(quiet(s), end_date=s.start_date + dt.timedelta(days=200), grayzone={
-        "leaflet_rate_per_day": r, "leaflet_season_start_day": doy,
-        "leaflet_season_end_day": doy + 29, "balloon_campaign_probability": 1.0,
-        "balloon_waves_per_campaign": m, "balloon_first_delay_days": 1.0,
-        "balloon_wave_gap_days": 1.0, "loudspeaker_policy": "off"})
+    s = replace(
+        quiet(s),
+        end_date=s.start_date + dt.timedelta(days=200),
+        grayzone={
+            "leaflet_rate_per_day": r,
+            "leaflet_season_start_day": doy,
+            "leaflet_season_end_day": doy + 29,
+            "balloon_campaign_probability": 1.0,
+            "balloon_waves_per_campaign": m,
+            "balloon_first_delay_days": 1.0,
+            "balloon_wave_gap_days": 1.0,
+            "loudspeaker_policy": "off",
+        },
+    )
     w = counts(s, "balloon_wave", reps)
     mean, var = 30 * r * m, 30 * r * ((m - 1) + m * m)
     bound = abs(stats.norm.ppf(ALPHA / 2)) * math.sqrt(var / reps)
@@ -199,8 +222,9 @@ def test_loudspeakers_off_means_no_broadcasts():
 # --- responses and tension ------------------------------------------------------------------
 def test_stream_choice_matches_the_reaction_weights():
     side = baseline().response.dprk
-    w = reaction_weights(side, tension=5.0, deliberate=True, boldness=0.5,
-                         mirror_rung=1, escalate_rung=4)
+    w = reaction_weights(
+        side, tension=5.0, deliberate=True, boldness=0.5, mirror_rung=1, escalate_rung=4
+    )
     stream = Streams(SEED, 0)("choice")
     n = 20000
     drawn = np.bincount([stream.choice(w) for _ in range(n)], minlength=4)
@@ -235,15 +259,17 @@ def test_terminal_rung_ends_the_replication():
     """With the terminal rung at 4 and crossers always returning fire, the first answered
     crossing ends the run as 'war'."""
     s = one_sector(constant_season(quiet(baseline()), 0.9), crews=4)
-    s = replace(s, escalation={"terminal_rung": 4},
-                crossings={"detection_probability": 1.0},
-                response={"retreat_on_broadcast_probability": 0.0,
-                          "dprk": {"escalate_logit": 50.0}})
+    s = replace(
+        s,
+        escalation={"terminal_rung": 4},
+        crossings={"detection_probability": 1.0},
+        response={"retreat_on_broadcast_probability": 0.0, "dprk": {"escalate_logit": 50.0}},
+    )
     r = run_replication(s, SEED, 0, keep_events=True)
     assert r.outcomes["ended_in_war"] == 1.0
     assert r.events[-1].type == "small_arms_exchange"
     assert r.outcomes["end_day"] == pytest.approx(r.events[-1].time)
-    assert (r.rung[int(r.events[-1].time):] == 4).all()
+    assert (r.rung[int(r.events[-1].time) :] == 4).all()
 
 
 def test_block_drawn_stream_matches_direct_generator_draws():
@@ -255,3 +281,81 @@ def test_block_drawn_stream_matches_direct_generator_draws():
     want = np.concatenate([direct.random(256) for _ in range(3)])[:600]
     np.testing.assert_array_equal(got, want)
     assert isinstance(a, Stream)
+
+
+# --- terrain and diplomacy ------------------------------------------------------------------
+def test_heavy_rain_comes_only_in_the_monsoon_at_its_rate():
+    s = replace(quiet(baseline()), terrain={"heavy_rain_rate_per_day": 0.2})
+    t = s.terrain
+    reps, days = 300, t.monsoon_end_day - t.monsoon_start_day + 1  # one monsoon in the horizon
+    rains, months = [], set()
+    for i in range(reps):
+        r = run_replication(s, SEED, i, keep_events=True)
+        rains.append(r.outcomes["count_heavy_rain"])
+        months |= {r.months[m] for m in np.nonzero(r.monthly_counts.sum(axis=1))[0]}
+    assert months <= {"2024-06", "2024-07", "2024-08"} and "2024-07" in months
+    assert poisson_sum_ok(int(sum(rains)), reps * 0.2 * days)
+
+
+def test_timeline_events_happen_at_midday_of_their_dates():
+    """A trace test: the quiet world with its scheduled events only gives this exact log."""
+    base = baseline()
+    s = replace(quiet(base), timeline={"events": base.timeline.events})
+    world = simulate(s, SEED, 0)
+    log = [(e.time, e.type, e.actor) for e in world.events]
+    want = [((te.date - s.start_date).days + 0.5, te.type, te.actor) for te in s.timeline.events]
+    assert log == want
+    assert world.backing == pytest.approx(0.8)  # the treaty raised backing to at least 0.8
+
+
+def test_show_of_force_rate_is_multiplied_during_exercises():
+    base = baseline()
+    exercise = next(te for te in base.timeline.events if te.type == "exercise")
+    s = replace(
+        quiet(base),
+        timeline={"events": (exercise,)},
+        diplomacy={"show_of_force_rate_per_day": 0.01, "exercise_multiplier": 20.0},
+    )
+    reps = 300
+    n = 0
+    for i in range(reps):
+        n += sum(
+            e.type == "show_of_force" and e.actor == "DPRK"
+            for e in run_replication(s, SEED, i, keep_events=True).events
+        )
+    d = exercise.duration_days
+    mean = 0.01 * (s.horizon_days - d) + 0.01 * 20.0 * d
+    assert poisson_sum_ok(n, reps * mean)
+
+
+def test_suspending_the_cma_is_reciprocated_and_sets_the_crews_to_work():
+    base = baseline()
+    suspension = dc.replace(base.timeline.events[0], type="cma_suspension", actor="ROK")
+    s = replace(
+        quiet(base),
+        timeline={"events": (suspension,)},
+        diplomacy={"cma_dprk_suspended": False, "cma_rok_suspended": False},
+    )
+    s = one_sector(s, crews=4)
+    world = simulate(s, SEED, 0)
+    cma = [(e.type, e.actor) for e in world.events if e.type == "cma_suspension"]
+    assert cma == [("cma_suspension", "ROK"), ("cma_suspension", "DPRK")]
+    follow = [e for e in world.events if e.type == "cma_suspension"][1]
+    assert not any(e.type == "mine_blast" and e.time < follow.time for e in world.events)
+    sector = world.sectors[0]  # the crews worked: they laid mines after the suspension
+    assert sector.density_at(world.env.now) > s.terrain.sectors[0].mine_density
+
+
+def test_misreading_grows_with_tension_and_the_hotline_halves_it():
+    from sim.model.crossings import misread_probability
+
+    s = quiet(baseline())
+    world = simulate(s, SEED, 0)
+    low = misread_probability(world)
+    world.tension.add(world.env.now, 10.0)
+    high = misread_probability(world)
+    c = s.crossings
+    assert high - low == pytest.approx(10.0 * c.misread_per_tension, rel=1e-6)
+    hot = simulate(replace(s, diplomacy={"hotline_working": True}), SEED, 0)
+    hot.tension.add(hot.env.now, world.now_tension() - hot.now_tension())
+    assert misread_probability(hot) == pytest.approx(high * s.diplomacy.hotline_misread_factor)

@@ -67,7 +67,7 @@ def test_same_seed_same_replication(seed, rep):
     assert a.outcomes.keys() == b.outcomes.keys()
     assert all(
         x == y or (math.isnan(x) and math.isnan(y))
-        for x, y in zip(a.outcomes.values(), b.outcomes.values())
+        for x, y in zip(a.outcomes.values(), b.outcomes.values(), strict=True)
     )
 
 

@@ -322,6 +322,12 @@ def test_at_least_one_sector(data):
     check(error_of(build_scenario, data, "f"), "f", "terrain.sectors", "at least one sector")
 
 
+@pytest.mark.parametrize("name", ["", "  "])
+def test_sector_name_must_not_be_empty(tmp_path, base, name):
+    path = child(tmp_path, f'[terrain.sectors."{name}"]\ncrews = 1\n')
+    check(error_of(load_scenario, path), path, f"terrain.sectors.{name}", "non-empty")
+
+
 def test_sector_must_be_a_table(data):
     data["terrain"]["sectors"]["west"] = 3
     check(error_of(build_scenario, data, "f"), "f", "terrain.sectors.west", "must be a table")
@@ -422,7 +428,14 @@ def test_override_without_equals(base):
 
 def test_override_breaking_a_cross_check_blames_set(base):
     check(error_of(load_scenario, base, ["end_date=2023-06-01"]), "--set", "end_date",
-          "after start_date")
+          "'2023-06-01'", "must be after start_date (2024-01-01)")
+    check(error_of(load_scenario, base, ["start_date=2025-06-01"]), "--set", "start_date",
+          "'2025-06-01'", "must be before end_date (2024-12-31)")
+
+
+def test_cross_check_blames_the_file_that_moved_the_date(tmp_path, base):
+    path = child(tmp_path, "start_date = 2025-02-01\n")
+    check(error_of(load_scenario, path), path, "start_date", "must be before end_date")
 
 
 def test_override_source_is_configurable(data):

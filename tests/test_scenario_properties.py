@@ -197,7 +197,7 @@ def test_round_trip_with_random_events_and_names(make_scenario_data, events, nam
     data = make_scenario_data()
     data["timeline"]["events"] = events
     data["name"] = name
-    data["terrain"]["sectors"][name or "x"] = data["terrain"]["sectors"]["west"]
+    data["terrain"]["sectors"][name if name.strip() else "x"] = data["terrain"]["sectors"]["west"]
     s = build_scenario(data, "f")
     assert build_scenario(tomllib.loads(scenario_to_toml(s)), "t") == s
     assert build_scenario(scenario_to_dict(s), "d") == s

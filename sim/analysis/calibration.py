@@ -90,31 +90,76 @@ def calibration_table(results: list, start: dt.date) -> list[dict]:
 
     def count_row(check: str, observed: int, xs: list[int], rule: str) -> dict:
         med, lo, hi = quantile_interval(np.asarray(xs, dtype=float), 0.9)
-        return {"check": check, "observed": observed, "model": float(np.mean(xs)),
-                "lo": lo, "hi": hi, "interval": "central 90%", "rule": rule,
-                "agrees": bool(lo <= observed <= hi)}
+        return {
+            "check": check,
+            "observed": observed,
+            "model": float(np.mean(xs)),
+            "lo": lo,
+            "hi": hi,
+            "interval": "central 90%",
+            "rule": rule,
+            "agrees": bool(lo <= observed <= hi),
+        }
 
     def share_row(check: str, observed: str, flags: list[bool], rule: str, ok) -> dict:
         p, lo, hi = proportion_ci(int(sum(flags)), n)
-        return {"check": check, "observed": observed, "model": p, "lo": lo, "hi": hi,
-                "interval": "95% Wilson", "rule": rule, "agrees": bool(ok(lo, hi))}
+        return {
+            "check": check,
+            "observed": observed,
+            "model": p,
+            "lo": lo,
+            "hi": hi,
+            "interval": "95% Wilson",
+            "rule": rule,
+            "agrees": bool(ok(lo, hi)),
+        }
 
     several = [s.blasts_by_june_18 >= SEVERAL for s in st]
     return [
-        share_row("mine blasts >= 3 by 2024-06-18", "several", several,
-                  "most replications (lower bound > 0.5)", lambda lo, hi: lo > 0.5),
-        count_row("mine blasts by 2024-06-18", SEVERAL, [s.blasts_by_june_18 for s in st],
-                  "3 ('several') inside the interval"),
-        count_row("MDL crossings in June 2024", OBSERVED_JUNE_CROSSINGS,
-                  [s.june_crossings for s in st], "observed inside the interval"),
-        share_row("June crossings: broadcast, shots, retreat, no fire", "3 of 3",
-                  [s.june_crossings_all_shots_then_retreat for s in st],
-                  "most replications (lower bound > 0.5)", lambda lo, hi: lo > 0.5),
-        count_row("balloon waves 2024-05-20..06-30", OBSERVED_WAVES,
-                  [s.balloon_waves for s in st], "observed inside the interval"),
-        share_row("loudspeakers on by 2024-06-30", "yes (06-09)",
-                  [s.loudspeakers_by_june_30 for s in st],
-                  "most replications (lower bound > 0.5)", lambda lo, hi: lo > 0.5),
-        share_row("any exchange of fire by 2024-06-30", "no", [s.fire_by_june_30 for s in st],
-                  "small (upper bound < 0.1)", lambda lo, hi: hi < 0.1),
+        share_row(
+            "mine blasts >= 3 by 2024-06-18",
+            "several",
+            several,
+            "most replications (lower bound > 0.5)",
+            lambda lo, hi: lo > 0.5,
+        ),
+        count_row(
+            "mine blasts by 2024-06-18",
+            SEVERAL,
+            [s.blasts_by_june_18 for s in st],
+            "3 ('several') inside the interval",
+        ),
+        count_row(
+            "MDL crossings in June 2024",
+            OBSERVED_JUNE_CROSSINGS,
+            [s.june_crossings for s in st],
+            "observed inside the interval",
+        ),
+        share_row(
+            "June crossings: broadcast, shots, retreat, no fire",
+            "3 of 3",
+            [s.june_crossings_all_shots_then_retreat for s in st],
+            "most replications (lower bound > 0.5)",
+            lambda lo, hi: lo > 0.5,
+        ),
+        count_row(
+            "balloon waves 2024-05-20..06-30",
+            OBSERVED_WAVES,
+            [s.balloon_waves for s in st],
+            "observed inside the interval",
+        ),
+        share_row(
+            "loudspeakers on by 2024-06-30",
+            "yes (06-09)",
+            [s.loudspeakers_by_june_30 for s in st],
+            "most replications (lower bound > 0.5)",
+            lambda lo, hi: lo > 0.5,
+        ),
+        share_row(
+            "any exchange of fire by 2024-06-30",
+            "no",
+            [s.fire_by_june_30 for s in st],
+            "small (upper bound < 0.1)",
+            lambda lo, hi: hi < 0.1,
+        ),
     ]

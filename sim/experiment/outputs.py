@@ -30,10 +30,13 @@ SUMMARY_NAME = "trajectory_summary.csv"
 
 
 class _Dated(Protocol):
-    """Anything named with a start date (a ``Scenario``)."""
+    """Anything named with a start date (a ``Scenario``); read-only, as dataclasses are frozen."""
 
-    name: str
-    start_date: dt.date
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def start_date(self) -> dt.date: ...
 
 
 ScenarioKey = str | _Dated

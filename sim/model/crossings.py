@@ -26,8 +26,12 @@ def crossing_rate(world: World, sector: Sector, t: float) -> float:
     c = world.s.crossings
     exposure = sector.active_crews + c.patrol_exposure * sector.p.patrols
     marking = 1.0 + c.marking_effect * (1.0 - sector.p.marker_visibility)
-    return exposure * c.rate_per_crew_day * math.exp(c.vegetation_effect * vegetation(world, t)) \
+    return (
+        exposure
+        * c.rate_per_crew_day
+        * math.exp(c.vegetation_effect * vegetation(world, t))
         * marking
+    )
 
 
 def misread_probability(world: World) -> float:
@@ -62,7 +66,9 @@ def crossing_process(world: World, sector: Sector) -> Generator[simpy.Event, obj
     )
 
 
-def roe_episode(world: World, crossing: Event, deliberate: bool) -> Generator[simpy.Event, object, None]:
+def roe_episode(
+    world: World, crossing: Event, deliberate: bool
+) -> Generator[simpy.Event, object, None]:
     """ROK's answer to a detected crossing under its rules of engagement, and how it ends."""
     r = world.s.response
     rok = world.streams(f"roe.{crossing.sector}")

@@ -100,7 +100,10 @@ def show_of_force_process(world: World) -> Generator[simpy.Event, object, None]:
 def statements_process(world: World) -> Generator[simpy.Event, object, None]:
     rate = world.s.diplomacy.statement_rate_per_day
     yield from thinned_poisson(
-        world.env, world.streams("diplomacy.statements"), rate, lambda t: rate,
+        world.env,
+        world.streams("diplomacy.statements"),
+        rate,
+        lambda t: rate,
         lambda: world.record("threat_statement", "DPRK"),
     )
 

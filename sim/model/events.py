@@ -37,8 +37,9 @@ class EventType(NamedTuple):
 _TYPES = [
     # Terrain and construction
     EventType("heavy_rain", 0, "", 0.0, False, "monsoon rain episode; mines shift"),
-    EventType("fortification_work", 1, "154", -7.2, True,
-              "DPRK guard post, wall or barrier reported"),
+    EventType(
+        "fortification_work", 1, "154", -7.2, True, "DPRK guard post, wall or barrier reported"
+    ),
     EventType("mine_blast", 0, "", 0.0, False, "mine blast among DPRK work crews"),
     EventType("blame_statement", 0, "112", -2.0, True, "DPRK blames the South for a blast"),
     # Crossings and rules of engagement

@@ -37,8 +37,13 @@ def run_replication(
     return summarise(world, replication, keep_events)
 
 
-ARMED = ("small_arms_exchange", "artillery_exchange", "limited_strike", "general_war",
-         "fire_at_speakers")
+ARMED = (
+    "small_arms_exchange",
+    "artillery_exchange",
+    "limited_strike",
+    "general_war",
+    "fire_at_speakers",
+)
 
 
 def summarise(world: World, replication: int, keep_events: bool) -> ReplicationResult:
@@ -66,7 +71,7 @@ def summarise(world: World, replication: int, keep_events: bool) -> ReplicationR
     for k in range(1, 8):
         outcomes[f"first_day_rung_{k}"] = world.first_time_rung[k]
     totals = monthly.sum(axis=0)
-    for name, n in zip(TYPE_NAMES, totals.tolist()):
+    for name, n in zip(TYPE_NAMES, totals.tolist(), strict=True):
         outcomes[f"count_{name}"] = float(n)
     outcomes |= {
         "killed_mines": float(killed["mines"]),
@@ -109,5 +114,5 @@ def daily_trajectory(
         day = np.minimum(np.floor(times[1:]).astype(np.int64), horizon - 1)
         np.maximum.at(rung, day, np.array([EVENT_TYPES[e.type].rung for e in events], np.int8))
     if world.ended.triggered:
-        rung[min(int(end_time), horizon - 1):] = esc.terminal_rung
+        rung[min(int(end_time), horizon - 1) :] = esc.terminal_rung
     return tension, rung

@@ -62,9 +62,7 @@ def choose(
     r = world.s.response
     side = r.dprk if actor == "DPRK" else r.rok
     bold = world.boldness() if actor == "DPRK" else 0.0
-    w = reaction_weights(
-        side, world.now_tension(), deliberate, bold, mirror_rung, escalate_rung
-    )
+    w = reaction_weights(side, world.now_tension(), deliberate, bold, mirror_rung, escalate_rung)
     return Reaction(stream.choice(w))
 
 
@@ -79,8 +77,9 @@ def delay(world: World, stream: Stream, rung: int) -> float:
     return stream.exponential(r.armed_delay_days if rung >= 3 else r.response_delay_days)
 
 
-def record_armed(world: World, type_: str, actor: str, sector: str, cause: int,
-                 stream: Stream) -> Event:
+def record_armed(
+    world: World, type_: str, actor: str, sector: str, cause: int, stream: Stream
+) -> Event:
     """Record a ladder event, with casualties when shots are exchanged."""
     rung = EVENT_TYPES[type_].rung
     killed, injured = armed_casualties(world, stream, rung) if rung >= 4 else (0, 0)

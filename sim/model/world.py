@@ -124,8 +124,18 @@ class World:
         else:
             tension = self.tension.at(t)
         ev = Event(
-            len(self.events), t, type_, actor, sector, et.rung, tension, killed, injured, cause,
-            et.cameo, et.goldstein,
+            len(self.events),
+            t,
+            type_,
+            actor,
+            sector,
+            et.rung,
+            tension,
+            killed,
+            injured,
+            cause,
+            et.cameo,
+            et.goldstein,
         )
         self.events.append(ev)
         if et.rung > self.highest_rung:

@@ -225,9 +225,11 @@ class _Brief:
 class _Builder:
     """Builds the dataclass tree from a merged dict, blaming each error on the right source."""
 
-    def __init__(self, source: str, origins: Mapping[KeyPath, str] | None = None) -> None:
+    def __init__(self, source: str, origins: Mapping[KeyPath, str] | None = None,
+                 precedence: Sequence[str] = ()) -> None:
         self.source = source
         self.origins = origins or {}
+        self.precedence = list(precedence)  # sources, the one that wins last
 
     def origin(self, path: KeyPath) -> str:
         """The file (or ``--set``) that last set ``path`` or its nearest enclosing key."""
@@ -236,6 +238,11 @@ class _Builder:
             if found is not None:
                 return found
         return self.source
+
+    def later(self, a: KeyPath, b: KeyPath) -> bool:
+        """Whether ``a`` was set by a later source than ``b`` (so ``a`` is to blame)."""
+        rank = {src: i for i, src in enumerate(self.precedence)}
+        return rank.get(self.origin(a), -1) > rank.get(self.origin(b), -1)
 
     def error(self, path: KeyPath, value: Any, allowed: str) -> InputError:
         if isinstance(value, dict | list):
@@ -288,6 +295,8 @@ class _Builder:
         out = []
         for name, table in data.items():
             sub = (*path, name)
+            if not isinstance(name, str) or not name.strip():
+                raise self.error(sub, name, "a sector name must be non-empty text")
             if not isinstance(table, dict):
                 raise self.error(sub, table, f"must be a table ([{_dotted(sub)}])")
             out.append(SectorParams(name=name, **self.table(SectorParams, table, sub, ("name",))))
@@ -307,10 +316,10 @@ class _Builder:
     def scenario(self, data: Any) -> Scenario:
         s = Scenario(**self.table(Scenario, data, ()))
         if s.end_date <= s.start_date:
-            raise self.error(
-                ("end_date",), s.end_date.isoformat(),
-                f"must be after start_date ({s.start_date.isoformat()})",
-            )
+            start, end = s.start_date.isoformat(), s.end_date.isoformat()
+            if self.later(("start_date",), ("end_date",)):
+                raise self.error(("start_date",), start, f"must be before end_date ({end})")
+            raise self.error(("end_date",), end, f"must be after start_date ({start})")
         window = f"must be within [{s.start_date.isoformat()}, {s.end_date.isoformat()}]"
         for i, event in enumerate(s.timeline.events):
             side = (
@@ -478,6 +487,7 @@ def _merge(base: dict, top: dict) -> dict:
 
 def _record(data: dict, source: str, origins: dict[KeyPath, str],
             path: tuple[str, ...] = ()) -> None:
+    """Note ``source`` as the origin of every key in ``data``, tables and leaves."""
     for key, value in data.items():
         origins[(*path, key)] = source
         if isinstance(value, dict):
@@ -485,8 +495,11 @@ def _record(data: dict, source: str, origins: dict[KeyPath, str],
 
 
 def _read_chain(path: Path, source: str, chain: list[tuple[Path, str]],
-                origins: dict[KeyPath, str]) -> dict:
-    """The file at ``path`` merged over the files it extends, recording who set what."""
+                origins: dict[KeyPath, str], order: list[str]) -> dict:
+    """The file at ``path`` merged over the files it extends, recording who set what.
+
+    ``order`` receives the sources from the root of the chain down to ``path``.
+    """
     data = _read_toml(path, source)
     parent = data.pop("extends", None)
     base: dict = {}
@@ -504,8 +517,9 @@ def _read_chain(path: Path, source: str, chain: list[tuple[Path, str]],
         if not target.is_file():
             what = "file not found" if not target.exists() else "not a file"
             raise InputError(source, "extends", parent, f"{what}: {target}")
-        base = _read_chain(target, str(target), seen, origins)
+        base = _read_chain(target, str(target), seen, origins, order)
     _record(data, source, origins)
+    order.append(source)
     return _merge(base, data)
 
 
@@ -513,9 +527,10 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
     """Read a scenario file, resolve its ``extends`` chain, apply overrides, build and check it."""
     source = str(path)
     origins: dict[KeyPath, str] = {}
-    data = _read_chain(Path(path), source, [], origins)
+    order: list[str] = []
+    data = _read_chain(Path(path), source, [], origins, order)
     data = _apply(data, overrides, "--set", origins)
-    return _Builder(source, origins).scenario(data)
+    return _Builder(source, origins, [*order, "--set"]).scenario(data)
 
 
 # --- writing -----------------------------------------------------------------------------------

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sim.scenario.fields import param, section
 
-P = {"lo": 0.0, "hi": 1.0}  # a probability or a share
-NONNEG = {"lo": 0.0}
-DAY_OF_YEAR = {"lo": 1, "hi": 366}
+P: dict[str, Any] = {"lo": 0.0, "hi": 1.0}  # a probability or a share
+NONNEG: dict[str, Any] = {"lo": 0.0}
+DAY_OF_YEAR: dict[str, Any] = {"lo": 1, "hi": 366}
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,9 @@ class SectorParams:
         unit="index 0-1", doc="mine density at the start (1 = densest-mined stretch)", **P
     )
     marker_visibility: float = param(
-        unit="share 0-1", doc="how clearly the MDL markers can be seen (1 = every marker clear)", **P
+        unit="share 0-1",
+        doc="how clearly the MDL markers can be seen (1 = every marker clear)",
+        **P,
     )
     crews: int = param(unit="crews", doc="DPRK work crews assigned to the sector", **NONNEG)
     patrols: int = param(unit="patrols", doc="patrol units on the line in the sector", **NONNEG)
@@ -42,7 +45,9 @@ class TerrainParams:
     vegetation_peak_day: int = param(
         unit="day of year", doc="day of year of peak foliage", **DAY_OF_YEAR
     )
-    monsoon_start_day: int = param(unit="day of year", doc="first day of the monsoon", **DAY_OF_YEAR)
+    monsoon_start_day: int = param(
+        unit="day of year", doc="first day of the monsoon", **DAY_OF_YEAR
+    )
     monsoon_end_day: int = param(unit="day of year", doc="last day of the monsoon", **DAY_OF_YEAR)
     heavy_rain_rate_per_day: float = param(
         unit="1/day", doc="rate of heavy-rain episodes during the monsoon", **NONNEG
@@ -65,7 +70,9 @@ class ConstructionParams:
     season_start_day: int = param(
         unit="day of year", doc="start of the main working season", **DAY_OF_YEAR
     )
-    season_end_day: int = param(unit="day of year", doc="end of the main working season", **DAY_OF_YEAR)
+    season_end_day: int = param(
+        unit="day of year", doc="end of the main working season", **DAY_OF_YEAR
+    )
     off_season_activity: float = param(
         unit="share 0-1", doc="share of crews working outside the season", **P
     )
@@ -74,7 +81,9 @@ class ConstructionParams:
         doc="chance the crews resume after a short stand-down when a mine blast hits them",
         **P,
     )
-    standdown_days: float = param(unit="days", doc="stand-down after a blast when persisting", **NONNEG)
+    standdown_days: float = param(
+        unit="days", doc="stand-down after a blast when persisting", **NONNEG
+    )
     halt_days: float = param(
         unit="days", doc="mean halt after a blast when not persisting (exponential)", **NONNEG
     )
@@ -92,14 +101,17 @@ class MinesParams:
     """Mine hazards among the work crews and their casualties."""
 
     blast_rate_per_crew_day: float = param(
-        unit="1/crew-day", doc="blast rate for one crew at mine density 1, no rain, no clearance",
+        unit="1/crew-day",
+        doc="blast rate for one crew at mine density 1, no rain, no clearance",
         **NONNEG,
     )
     clearance_effort: float = param(unit="share 0-1", doc="effort put into clearing mines", **P)
     clearance_efficacy: float = param(
         unit="share 0-1", doc="share of the hazard removed at full clearance effort", **P
     )
-    killed_mean: float = param(unit="persons/blast", doc="mean killed per blast (Poisson)", **NONNEG)
+    killed_mean: float = param(
+        unit="persons/blast", doc="mean killed per blast (Poisson)", **NONNEG
+    )
     injured_mean: float = param(
         unit="persons/blast", doc="mean injured per blast (Poisson)", **NONNEG
     )
@@ -118,22 +130,26 @@ class CrossingsParams:
         **NONNEG,
     )
     patrol_exposure: float = param(
-        unit="crew-equivalents", doc="how much one patrol is exposed to crossing, against a crew",
+        unit="crew-equivalents",
+        doc="how much one patrol is exposed to crossing, against a crew",
         **NONNEG,
     )
     vegetation_effect: float = param(
-        unit="log-rate per unit foliage", doc="how strongly foliage raises the crossing rate",
+        unit="log-rate per unit foliage",
+        doc="how strongly foliage raises the crossing rate",
         **NONNEG,
     )
     marking_effect: float = param(
-        unit="rate multiplier", doc="extra crossing rate when markers are wholly invisible",
+        unit="rate multiplier",
+        doc="extra crossing rate when markers are wholly invisible",
         **NONNEG,
     )
     detection_probability: float = param(
         unit="probability", doc="chance ROK detects a crossing", **P
     )
     misread_base: float = param(
-        unit="probability", doc="chance ROK reads an inadvertent crossing as deliberate at zero tension",
+        unit="probability",
+        doc="chance ROK reads an inadvertent crossing as deliberate at zero tension",
         **P,
     )
     misread_per_tension: float = param(
@@ -147,7 +163,9 @@ class SideParams:
 
     protest_logit: float = param(unit="log-odds", doc="propensity to protest (a statement)")
     mirror_logit: float = param(unit="log-odds", doc="propensity to answer in kind at rung 0")
-    escalate_logit: float = param(unit="log-odds", doc="propensity to answer one rung up, at rung 0")
+    escalate_logit: float = param(
+        unit="log-odds", doc="propensity to answer one rung up, at rung 0"
+    )
     tension_slope: float = param(
         unit="log-odds/tension", doc="how tension raises mirroring and escalating"
     )
@@ -155,7 +173,8 @@ class SideParams:
         unit="log-odds", doc="extra propensity when the incident is perceived as deliberate"
     )
     rung_aversion: float = param(
-        unit="log-odds/rung", doc="reluctance per rung of the answer (the higher, the harder)",
+        unit="log-odds/rung",
+        doc="reluctance per rung of the answer (the higher, the harder)",
         **NONNEG,
     )
 
@@ -227,19 +246,16 @@ class GrayzoneParams:
 class DiplomacyParams:
     """Alliance backing, condemnation, crisis communication and the CMA."""
 
-    initial_backing: float = param(
-        unit="index 0-1", doc="Russia-DPRK backing at the start", **P
-    )
+    initial_backing: float = param(unit="index 0-1", doc="Russia-DPRK backing at the start", **P)
     backing_boldness: float = param(
-        unit="log-odds", doc="DPRK's extra propensity to answer force with force at full backing",
+        unit="log-odds",
+        doc="DPRK's extra propensity to answer force with force at full backing",
         **NONNEG,
     )
     condemnation_restraint: float = param(
         unit="log-odds", doc="restraint on DPRK just after an international condemnation", **NONNEG
     )
-    restraint_half_life_days: float = param(
-        unit="days", doc="half-life of that restraint", lo=0.01
-    )
+    restraint_half_life_days: float = param(unit="days", doc="half-life of that restraint", lo=0.01)
     backing_blunting: float = param(
         unit="share 0-1", doc="share of the restraint cancelled at full backing", **P
     )
@@ -250,14 +266,14 @@ class DiplomacyParams:
         unit="1/day", doc="rate of unprompted DPRK threat statements", **NONNEG
     )
     show_of_force_rate_per_day: float = param(
-        unit="1/day", doc="rate of DPRK shows of force (artillery drills) outside exercises", **NONNEG
+        unit="1/day",
+        doc="rate of DPRK shows of force (artillery drills) outside exercises",
+        **NONNEG,
     )
     exercise_multiplier: float = param(
         unit="rate multiplier", doc="shows of force during US-ROK exercises", **NONNEG
     )
-    talks_offer_rate_per_day: float = param(
-        unit="1/day", doc="rate of talks offers", **NONNEG
-    )
+    talks_offer_rate_per_day: float = param(unit="1/day", doc="rate of talks offers", **NONNEG)
     talks_acceptance_probability: float = param(
         unit="probability", doc="chance the other side accepts an offer", **P
     )
@@ -284,7 +300,8 @@ class EscalationParams:
 
     initial_tension: float = param(unit="tension", doc="tension at the start", **NONNEG)
     tension_per_goldstein: float = param(
-        unit="tension/Goldstein point", doc="tension added per point of conflict (Goldstein < 0)",
+        unit="tension/Goldstein point",
+        doc="tension added per point of conflict (Goldstein < 0)",
         **NONNEG,
     )
     tension_half_life_days: float = param(unit="days", doc="half-life of tension", lo=0.01)
