@@ -183,10 +183,19 @@ def cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
 
 FORECAST = ("2024-07", "2024-12")
+COMPARE_HEADLINE = (
+    "P(rung>=4)",
+    "P(rung>=5)",
+    "count_mine_blast",
+    "count_mdl_crossing",
+    "count_balloon_wave",
+    "count_loudspeaker_broadcast",
+    "mean_tension",
+)
 
 
 def cmd_compare(args: argparse.Namespace, argv: Sequence[str]) -> int:
-    from sim.analysis.tables import compare_table, format_table
+    from sim.analysis.tables import compare_headline, compare_table, format_table
 
     started = dt.datetime.now()
     scenarios = [load(a, args.set) for a in args.scenarios]
@@ -201,8 +210,9 @@ def cmd_compare(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from sim.experiment.outputs import write_table
 
     print(f"# {len(scenarios)} scenarios, {args.n} paired replications each, seed {args.seed}")
-    print(f"# differences are from {names[0]}, paired by replication, with 95% intervals")
-    print(format_table(headline_rows(rows)))
+    print(f"# mean (difference from {names[0]} [95% interval], paired by replication)")
+    print(format_table(compare_headline(rows, names, COMPARE_HEADLINE)))
+    print(f"# every outcome: {folder / 'compare.csv'}")
     write_table(folder / "compare.csv", rows)
     write_results(args, argv, folder, named, started)
     return 0

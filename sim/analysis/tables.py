@@ -257,3 +257,27 @@ def format_table(rows: Iterable[Row], columns: Sequence[str] | None = None) -> s
     out = [line([str(c) for c in columns]), "  ".join("-" * w for w in widths)]
     out += [line(c) for c in cells]
     return "\n".join(out)
+
+
+def compare_headline(rows: list[dict], names: Sequence[str], outcomes: Sequence[str]) -> list[dict]:
+    """A terminal-sized view of :func:`compare_table`: one row per scenario, one column per
+    outcome, each cell the scenario's mean and, for all but the first, its paired difference
+    from the first with the 95% interval."""
+    by_outcome = {r["outcome"]: r for r in rows}
+    out = []
+    for i, name in enumerate(names):
+        line: dict[str, object] = {"scenario": name}
+        for key in outcomes:
+            r = by_outcome[key]
+            cell = format_number(r[name])
+            if i:
+                d, lo, hi = (r[f"diff_{name}{s}"] for s in ("", "_lo", "_hi"))
+                cell += f" ({_signed(d)} [{_signed(lo)}, {_signed(hi)}])"
+            line[key] = cell
+        out.append(line)
+    return out
+
+
+def _signed(value: object) -> str:
+    text = format_number(value)
+    return text if text.startswith("-") else f"+{text}"
