@@ -76,32 +76,66 @@ def _integer_bins(values: Sequence[np.ndarray]) -> np.ndarray:
 
 
 def fan_chart(named_results: NamedResults, start_date: dt.date, path: PathLike) -> Path:
-    """Tension at the end of each day: median line with 50% and 90% bands per scenario."""
-    fig, ax = plt.subplots(figsize=(10, 5), layout="constrained")
-    for i, (name, results) in enumerate(named_results):
-        if not results:
-            continue
-        tension = np.stack([np.asarray(r.tension, dtype=float) for r in results])
-        q05, q25, q50, q75, q95 = np.quantile(tension, [0.05, 0.25, 0.5, 0.75, 0.95], axis=0)
-        days = np.datetime64(start_date, "D") + np.arange(tension.shape[1])
+    """Tension at the end of each day: median line with 50% and 90% bands per scenario.
+
+    Up to two scenarios share one panel; more get a panel each (small multiples on shared
+    axes), with the first scenario's median drawn dashed in every panel as the reference.
+    """
+    series = [(name, _tension_quantiles(rs)) for name, rs in named_results if rs]
+    shared = len(series) <= 2
+    panels = 1 if shared else len(series)
+    cols = min(panels, 4)
+    rows = -(-panels // cols)
+    fig, axes = plt.subplots(
+        rows,
+        cols,
+        figsize=(10 if shared else 3.6 * cols, 5 if shared else 3.0 * rows),
+        layout="constrained",
+        sharex=True,
+        sharey=True,
+        squeeze=False,
+    )
+    days = np.datetime64(start_date, "D") + np.arange(series[0][1].shape[1]) if series else []
+    for i, (name, q) in enumerate(series):
+        ax = axes.flat[0 if shared else i]
         c = _colour(i)
         ax.fill_between(
-            days, q05, q95, color=c, alpha=0.15, linewidth=0, label=f"{name}: 90% of runs"
+            days, q[0], q[4], color=c, alpha=0.15, linewidth=0, label=f"{name}: 90% of runs"
         )
         ax.fill_between(
-            days, q25, q75, color=c, alpha=0.3, linewidth=0, label=f"{name}: 50% of runs"
+            days, q[1], q[3], color=c, alpha=0.3, linewidth=0, label=f"{name}: 50% of runs"
         )
-        ax.plot(days, q50, color=c, linewidth=1.8, label=f"{name}: median")
-    locator = mdates.AutoDateLocator()
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-    ax.set_title("Inter-Korean tension across replications")
-    ax.set_xlabel(f"date (day 0 = {start_date.isoformat()})")
-    ax.set_ylabel("tension (model index, end of day)")
-    ax.grid(alpha=0.3)
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(loc="upper left", fontsize="small", ncols=min(3, len(named_results)))
+        ax.plot(days, q[2], color=c, linewidth=1.8, label=f"{name}: median")
+        if not shared:
+            if i:
+                ax.plot(
+                    days,
+                    series[0][1][2],
+                    color="black",
+                    linestyle="--",
+                    linewidth=1.0,
+                    label=f"{series[0][0]}: median",
+                )
+            ax.set_title(name, fontsize="medium")
+    for ax in axes.flat[len(series) if not shared else 1 :]:
+        ax.set_visible(False)
+    for ax in axes.flat:
+        locator = mdates.AutoDateLocator(maxticks=6)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+        ax.grid(alpha=0.3)
+        if ax.get_legend_handles_labels()[0] and (shared or ax is axes.flat[min(1, panels - 1)]):
+            ax.legend(loc="upper left", fontsize="x-small" if not shared else "small")
+    fig.suptitle("Inter-Korean tension across replications (median, 50% and 90% bands)")
+    fig.supxlabel(f"date (day 0 = {start_date.isoformat()})")
+    fig.supylabel("tension (model index, end of day)")
     return _save(fig, path)
+
+
+def _tension_quantiles(results: Sequence[ReplicationResult]) -> np.ndarray:
+    """The 5th, 25th, 50th, 75th and 95th percentiles of daily tension, shape (5, days)."""
+    tension = np.stack([np.asarray(r.tension, dtype=float) for r in results])
+    return np.quantile(tension, [0.05, 0.25, 0.5, 0.75, 0.95], axis=0)
 
 
 def rung_distribution(named_results: NamedResults, path: PathLike) -> Path:
