@@ -20,10 +20,6 @@ def stream_key(name: str) -> int:
     return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=4).digest(), "little")
 
 
-def replication_seed(root_seed: int, replication: int) -> np.random.SeedSequence:
-    return np.random.SeedSequence(root_seed, spawn_key=(replication,))
-
-
 class Stream:
     """A Generator that hands out uniforms and unit exponentials from pre-drawn blocks."""
 

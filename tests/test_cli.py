@@ -195,3 +195,12 @@ def test_bad_input_does_not_touch_existing_results(tmp_path):
     )
     assert code == 2
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+def test_an_unseeded_run_records_the_seed_that_repeats_it(tmp_path, capsys):
+    a, b = tmp_path / "a", tmp_path / "b"
+    main(["run", BASE, "-n", "15", "--out", str(a), "--workers", "1"])
+    seed = json.loads((a / "manifest.json").read_text())["root_seed"]
+    assert f"--seed {seed}" in capsys.readouterr().err
+    main(["run", BASE, "-n", "15", "--seed", str(seed), "--out", str(b), "--workers", "1"])
+    assert (a / "outcomes.csv").read_bytes() == (b / "outcomes.csv").read_bytes()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import MISSING, Field, field
+from dataclasses import MISSING, field
 from typing import Any
 
 
@@ -29,9 +29,3 @@ def section(doc: str) -> Any:
     """A nested group of parameters (a TOML table); must be present after `extends` resolution."""
     return field(metadata={"doc": doc, "section": True})
 
-
-def meta(f: Field) -> dict[str, Any]:
-    return dict(f.metadata)
-
-
-PROBABILITY = {"lo": 0.0, "hi": 1.0}
