@@ -194,7 +194,7 @@ def _item_type(hint: Any) -> type | None:
     """The dataclass in ``tuple[X, ...]``, or None."""
     if typing.get_origin(hint) is tuple:
         args = typing.get_args(hint)
-        if args and dataclasses.is_dataclass(args[0]):
+        if args and isinstance(args[0], type) and dataclasses.is_dataclass(args[0]):
             return args[0]
     return None
 
@@ -214,7 +214,7 @@ def parameter_fields(
             continue
         path = (*prefix, f.name)
         hint = hints[f.name]
-        if dataclasses.is_dataclass(hint):
+        if isinstance(hint, type) and dataclasses.is_dataclass(hint):
             yield from parameter_fields(values, hint, path)
             continue
         item = _item_type(hint)
@@ -288,15 +288,20 @@ def parameter_rows(toml_path: str | Path) -> list[dict[str, str]]:
     values, sources = read_scenario_file(toml_path)
     rows = []
     for path, f in parameter_fields(values):
-        owner_hints = _hints_of(path)
-        rows.append({
-            "parameter": ".".join(path),
-            "value": format_value(_get(values, path)),
-            "unit": str(f.metadata.get("unit", "")),
-            "allowed": allowed_values(f, owner_hints[f.name]),
-            "meaning": str(f.metadata.get("doc", "")),
-            "source": sources.get(path, ""),
-        })
+        hint = _hints_of(path)[f.name]
+        value = _get(values, path)
+        if hint is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)  # as the loader resolves it: 1 in a float field is 1.0
+        rows.append(
+            {
+                "parameter": ".".join(path),
+                "value": format_value(value),
+                "unit": str(f.metadata.get("unit", "")),
+                "allowed": allowed_values(f, hint),
+                "meaning": str(f.metadata.get("doc", "")),
+                "source": sources.get(path, ""),
+            }
+        )
     return rows
 
 
@@ -353,14 +358,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="Print the parameter table of a scenario file as Markdown.",
     )
     p.add_argument("scenario", help="scenario file (TOML)")
-    p.add_argument("--update", metavar="MARKDOWN",
-                   help=f"rewrite the table between {BEGIN} and {END} in this file")
+    p.add_argument(
+        "--update",
+        metavar="MARKDOWN",
+        help=f"rewrite the table between {BEGIN} and {END} in this file",
+    )
     args = p.parse_args(argv)
     table = markdown_table(parameter_rows(args.scenario))
     if args.update:
         doc = Path(args.update)
-        doc.write_text(replace_between_markers(doc.read_text(encoding="utf-8"), table),
-                       encoding="utf-8")
+        doc.write_text(
+            replace_between_markers(doc.read_text(encoding="utf-8"), table), encoding="utf-8"
+        )
         sys.stderr.write(f"updated the parameter table in {doc}\n")
     else:
         sys.stdout.write(table + "\n")
