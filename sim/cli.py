@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import secrets
 import sys
 import time
@@ -229,14 +230,14 @@ def cmd_trace(args: argparse.Namespace, argv: Sequence[str]) -> int:
         raise InputError("--seed", None, args.seed, "must be a non-negative whole number")
     r = run_replication(scenario, args.seed, args.replication, keep_events=True)
     events = r.events or ()
+    start = dt.datetime.combine(scenario.start_date, dt.time())
     print(
         f"# {scenario.name}, seed {args.seed}, replication {args.replication}: "
         f"{len(events)} events, highest rung {int(r.outcomes['highest_rung'])} "
         f"({RUNGS[int(r.outcomes['highest_rung'])]})"
     )
     for ev in events:
-        when = scenario.start_date + dt.timedelta(days=ev.time)
-        stamp = f"{when:%Y-%m-%d %H:%M}"
+        stamp = f"{start + dt.timedelta(days=ev.time):%Y-%m-%d %H:%M}"
         casualties = f" killed {ev.killed} injured {ev.injured}" if ev.killed or ev.injured else ""
         where = f" [{ev.sector}]" if ev.sector else ""
         line = (
@@ -257,12 +258,7 @@ def cmd_trace(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
 def cmd_scenarios(args: argparse.Namespace, argv: Sequence[str]) -> int:
     for f in sorted(BUNDLED.glob("*.toml")):
-        purpose = ""
-        for line in f.read_text(encoding="utf-8").splitlines():
-            if line.startswith("#"):
-                purpose = line.lstrip("# ").split(" — ", 1)[-1]
-                break
-        print(f"{f.stem:<18} {purpose}")
+        print(f"{f.stem:<18} {load(str(f), ()).description}")
     return 0
 
 
@@ -373,3 +369,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("dmzsim: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader (e.g. `| head`) left early: stop quietly, as other command-line tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0

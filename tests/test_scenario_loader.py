@@ -83,7 +83,9 @@ def test_load_accepts_str_path(base):
 
 
 def test_extends_chain_deep_merges(tmp_path, base):
-    child(tmp_path, """
+    child(
+        tmp_path,
+        """
 description = "middle"
 [mines]
 killed_mean = 5
@@ -94,7 +96,9 @@ mine_density = 0.1
 marker_visibility = 0.2
 crews = 1
 patrols = 1
-""", "mid.toml")
+""",
+        "mid.toml",
+    )
     (tmp_path / "sub").mkdir()
     top = tmp_path / "sub" / "top.toml"
     top.write_text("""
@@ -191,8 +195,12 @@ def test_malformed_toml(tmp_path):
 
 def test_missing_required_key(tmp_path, data):
     del data["mines"]["killed_mean"]
-    check(error_of(build_scenario, data, "f.toml"), "f.toml", "mines.killed_mean",
-          "required (set it here or in the scenario it extends)")
+    check(
+        error_of(build_scenario, data, "f.toml"),
+        "f.toml",
+        "mines.killed_mean",
+        "required (set it here or in the scenario it extends)",
+    )
     path = tmp_path / "partial.toml"
     path.write_text('name = "p"\n')
     check(error_of(load_scenario, path), path, "description", "required")
@@ -216,8 +224,11 @@ def test_missing_sector_field(data):
         ("[mines]\nkiled_mean = 2\n", "mines.kiled_mean", "did you mean 'killed_mean'?"),
         ("[terrain.sectors.west]\ncrew = 2\n", "terrain.sectors.west.crew", "'crews'"),
         ("[response.dprk]\nescalate = -1.0\n", "response.dprk.escalate", "'escalate_logit'"),
-        ('[[timeline.events]]\ndate = 2024-03-01\ntype = "talks"\nactor = "x"\nnotes = "y"\n',
-         "timeline.events[0].notes", "did you mean 'note'?"),
+        (
+            '[[timeline.events]]\ndate = 2024-03-01\ntype = "talks"\nactor = "x"\nnotes = "y"\n',
+            "timeline.events[0].notes",
+            "did you mean 'note'?",
+        ),
         ("[mine]\nkilled_mean = 2\n", "mine", "did you mean 'mines'?"),
     ],
 )
@@ -243,27 +254,54 @@ def test_sector_name_comes_from_key(tmp_path, base):
 @pytest.mark.parametrize(
     "text, key, phrases",
     [
-        ('[mines]\nkilled_mean = "two"\n', "mines.killed_mean",
-         ("'two'", "must be a number >= 0 (persons/blast)")),
+        (
+            '[mines]\nkilled_mean = "two"\n',
+            "mines.killed_mean",
+            ("'two'", "must be a number >= 0 (persons/blast)"),
+        ),
         ("[mines]\nkilled_mean = true\n", "mines.killed_mean", ("True", "must be a number")),
-        ("[terrain.sectors.west]\ncrews = 3.0\n", "terrain.sectors.west.crews",
-         ("3.0", "must be a whole number >= 0 (crews)")),
-        ("[terrain.sectors.west]\ncrews = -1\n", "terrain.sectors.west.crews",
-         ("-1", "must be a whole number >= 0 (crews)")),
-        ("[terrain]\nvegetation_peak_day = 400\n", "terrain.vegetation_peak_day",
-         ("400", "in [1, 366] (day of year)")),
-        ("[mines]\nblame_probability = 1.5\n", "mines.blame_probability",
-         ("1.5", "must be a number in [0, 1] (probability)")),
+        (
+            "[terrain.sectors.west]\ncrews = 3.0\n",
+            "terrain.sectors.west.crews",
+            ("3.0", "must be a whole number >= 0 (crews)"),
+        ),
+        (
+            "[terrain.sectors.west]\ncrews = -1\n",
+            "terrain.sectors.west.crews",
+            ("-1", "must be a whole number >= 0 (crews)"),
+        ),
+        (
+            "[terrain]\nvegetation_peak_day = 400\n",
+            "terrain.vegetation_peak_day",
+            ("400", "in [1, 366] (day of year)"),
+        ),
+        (
+            "[mines]\nblame_probability = 1.5\n",
+            "mines.blame_probability",
+            ("1.5", "must be a number in [0, 1] (probability)"),
+        ),
         ("[mines]\nblame_probability = -0.01\n", "mines.blame_probability", ("in [0, 1]",)),
-        ("[grayzone]\nleaflet_rate_per_day = -0.1\n", "grayzone.leaflet_rate_per_day",
-         ("-0.1", "must be a number >= 0 (1/day)")),
+        (
+            "[grayzone]\nleaflet_rate_per_day = -0.1\n",
+            "grayzone.leaflet_rate_per_day",
+            ("-0.1", "must be a number >= 0 (1/day)"),
+        ),
         ("[mines]\nkilled_mean = nan\n", "mines.killed_mean", ("nan",)),
-        ("[response.dprk]\nprotest_logit = inf\n", "response.dprk.protest_logit",
-         ("inf", "must be a finite number (log-odds)")),
-        ("[diplomacy]\nhotline_working = 1\n", "diplomacy.hotline_working",
-         ("must be true or false",)),
-        ('[grayzone]\nloudspeaker_policy = "loud"\n', "grayzone.loudspeaker_policy",
-         ("'loud'", "must be one of 'off', 'retaliate', 'continuous'")),
+        (
+            "[response.dprk]\nprotest_logit = inf\n",
+            "response.dprk.protest_logit",
+            ("inf", "must be a finite number (log-odds)"),
+        ),
+        (
+            "[diplomacy]\nhotline_working = 1\n",
+            "diplomacy.hotline_working",
+            ("must be true or false",),
+        ),
+        (
+            '[grayzone]\nloudspeaker_policy = "loud"\n',
+            "grayzone.loudspeaker_policy",
+            ("'loud'", "must be one of 'off', 'retaliate', 'continuous'"),
+        ),
         ("name = 3\n", "name", ("must be text",)),
         ("mines = 3\n", "mines", ("must be a table ([mines])",)),
         ("[terrain]\nsectors = 3\n", "terrain.sectors", ("must be a table of sectors",)),
@@ -271,10 +309,16 @@ def test_sector_name_comes_from_key(tmp_path, base):
         ('start_date = "2024-02-30"\n', "start_date", ("'2024-02-30'", "not a valid date")),
         ('start_date = "soon"\n', "start_date", ("not a valid date (YYYY-MM-DD)",)),
         ("start_date = 2024-01-01T08:00:00\n", "start_date", ("not a valid date",)),
-        ('[[timeline.events]]\ndate = "June"\ntype = "talks"\nactor = "x"\n',
-         "timeline.events[0].date", ("'June'", "not a valid date")),
-        ('[[timeline.events]]\ndate = 2024-03-01\ntype = "party"\nactor = "x"\n',
-         "timeline.events[0].type", ("must be one of 'diplomatic_visit'",)),
+        (
+            '[[timeline.events]]\ndate = "June"\ntype = "talks"\nactor = "x"\n',
+            "timeline.events[0].date",
+            ("'June'", "not a valid date"),
+        ),
+        (
+            '[[timeline.events]]\ndate = 2024-03-01\ntype = "party"\nactor = "x"\n',
+            "timeline.events[0].type",
+            ("must be one of 'diplomatic_visit'",),
+        ),
     ],
 )
 def test_bad_values(tmp_path, base, text, key, phrases):
@@ -289,21 +333,29 @@ def test_bounds_are_inclusive(tmp_path, base):
 
 def test_date_given_as_string(tmp_path, base):
     assert load_scenario(child(tmp_path, 'start_date = "2024-02-01"\n')).start_date == dt.date(
-        2024, 2, 1)
+        2024, 2, 1
+    )
 
 
 @pytest.mark.parametrize("end", ["2023-12-31", "2024-01-01"])
 def test_end_must_be_after_start(tmp_path, base, end):
     path = child(tmp_path, f"end_date = {end}\n")
-    check(error_of(load_scenario, path), path, "end_date", repr(end),
-          "must be after start_date (2024-01-01)")
+    check(
+        error_of(load_scenario, path),
+        path,
+        "end_date",
+        repr(end),
+        "must be after start_date (2024-01-01)",
+    )
 
 
 @pytest.mark.parametrize(
     "date, side", [("2023-12-31", "before start_date"), ("2025-01-01", "after end_date")]
 )
 def test_timeline_date_outside_window(tmp_path, base, date, side):
-    path = child(tmp_path, f"""
+    path = child(
+        tmp_path,
+        f"""
 [[timeline.events]]
 date = 2024-03-01
 type = "talks"
@@ -312,9 +364,16 @@ actor = "x"
 date = {date}
 type = "talks"
 actor = "y"
-""")
-    check(error_of(load_scenario, path), path, "timeline.events[1].date", repr(date), side,
-          "within [2024-01-01, 2024-12-31]")
+""",
+    )
+    check(
+        error_of(load_scenario, path),
+        path,
+        "timeline.events[1].date",
+        repr(date),
+        side,
+        "within [2024-01-01, 2024-12-31]",
+    )
 
 
 def test_at_least_one_sector(data):
@@ -346,16 +405,19 @@ def test_no_events_is_allowed_when_explicit(data):
 
 # --- overrides -----------------------------------------------------------------------------------
 def test_overrides_set_values_of_every_kind(base):
-    s = load_scenario(base, [
-        "mines.killed_mean=2",
-        "response.dprk.escalate_logit=-3",
-        "terrain.sectors.west.crews=5",
-        "grayzone.loudspeaker_policy=off",
-        "diplomacy.hotline_working=true",
-        "start_date=2023-12-01",
-        "name = renamed run ",
-        'description="quoted, with = sign"',
-    ])
+    s = load_scenario(
+        base,
+        [
+            "mines.killed_mean=2",
+            "response.dprk.escalate_logit=-3",
+            "terrain.sectors.west.crews=5",
+            "grayzone.loudspeaker_policy=off",
+            "diplomacy.hotline_working=true",
+            "start_date=2023-12-01",
+            "name = renamed run ",
+            'description="quoted, with = sign"',
+        ],
+    )
     assert s.mines.killed_mean == 2.0 and type(s.mines.killed_mean) is float
     assert s.response.dprk.escalate_logit == -3.0
     assert s.response.rok.escalate_logit == -2.5
@@ -383,39 +445,64 @@ def test_apply_overrides_returns_a_new_dict(data):
 def test_apply_overrides_checks_the_dataclasses_not_the_dict():
     out = apply_overrides({}, ["mines.killed_mean=1"])
     assert out == {"mines": {"killed_mean": 1.0}}
-    check(error_of(apply_overrides, {}, ["mines.killed=1"]), "--set", "mines.killed",
-          "did you mean 'mines.killed_mean'?")
+    check(
+        error_of(apply_overrides, {}, ["mines.killed=1"]),
+        "--set",
+        "mines.killed",
+        "did you mean 'mines.killed_mean'?",
+    )
 
 
 @pytest.mark.parametrize(
     "override, key, phrases",
     [
-        ("mines.kiled_mean=1", "mines.kiled_mean", ("unknown parameter",
-                                                    "did you mean 'mines.killed_mean'?")),
-        ("response.dprk.escalate=1", "response.dprk.escalate",
-         ("did you mean 'response.dprk.escalate_logit'?",)),
-        ("terrain.sectors.west.crew=1", "terrain.sectors.west.crew",
-         ("did you mean 'terrain.sectors.west.crews'?",)),
-        ("terrain.sectors.wset.crews=1", "terrain.sectors.wset.crews",
-         ("unknown sector; did you mean 'west'?", "known: west, central")),
+        (
+            "mines.kiled_mean=1",
+            "mines.kiled_mean",
+            ("unknown parameter", "did you mean 'mines.killed_mean'?"),
+        ),
+        (
+            "response.dprk.escalate=1",
+            "response.dprk.escalate",
+            ("did you mean 'response.dprk.escalate_logit'?",),
+        ),
+        (
+            "terrain.sectors.west.crew=1",
+            "terrain.sectors.west.crew",
+            ("did you mean 'terrain.sectors.west.crews'?",),
+        ),
+        (
+            "terrain.sectors.wset.crews=1",
+            "terrain.sectors.wset.crews",
+            ("unknown sector; did you mean 'west'?", "known: west, central"),
+        ),
         ("terrain.sectors.west.name=x", "terrain.sectors.west.name", ("unknown parameter",)),
         ("terrain.sectors=1", "terrain.sectors", ("terrain.sectors.NAME.FIELD",)),
         ("mines=1", "mines", ("names the table [mines]",)),
         ("mines.killed_mean.x=1", "mines.killed_mean.x", ("unknown parameter",)),
         ("timeline.events=[]", "timeline.events", ("cannot be set with --set",)),
         ("timeline.events[0].date=2024-01-01", "timeline.events[0].date", ("unknown",)),
-        ("mines.killed_mean=two", "mines.killed_mean",
-         ("'two'", "must be a number >= 0 (persons/blast)")),
+        (
+            "mines.killed_mean=two",
+            "mines.killed_mean",
+            ("'two'", "must be a number >= 0 (persons/blast)"),
+        ),
         ("mines.killed_mean=-1", "mines.killed_mean", ("-1", ">= 0")),
         ("mines.blame_probability=1.5", "mines.blame_probability", ("in [0, 1] (probability)",)),
         ("terrain.sectors.west.crews=2.5", "terrain.sectors.west.crews", ("whole number",)),
         ("diplomacy.hotline_working=yes", "diplomacy.hotline_working", ("true or false",)),
-        ("grayzone.loudspeaker_policy=loud", "grayzone.loudspeaker_policy",
-         ("must be one of 'off', 'retaliate', 'continuous'",)),
+        (
+            "grayzone.loudspeaker_policy=loud",
+            "grayzone.loudspeaker_policy",
+            ("must be one of 'off', 'retaliate', 'continuous'",),
+        ),
         ("start_date=2024-13-01", "start_date", ("'2024-13-01'", "not a valid date")),
         ("start_date=tomorrow", "start_date", ("not a valid date",)),
-        ("escalation.terminal_rung=__import__('os')", "escalation.terminal_rung",
-         ("whole number",)),
+        (
+            "escalation.terminal_rung=__import__('os')",
+            "escalation.terminal_rung",
+            ("whole number",),
+        ),
     ],
 )
 def test_bad_overrides(base, override, key, phrases):
@@ -427,10 +514,20 @@ def test_override_without_equals(base):
 
 
 def test_override_breaking_a_cross_check_blames_set(base):
-    check(error_of(load_scenario, base, ["end_date=2023-06-01"]), "--set", "end_date",
-          "'2023-06-01'", "must be after start_date (2024-01-01)")
-    check(error_of(load_scenario, base, ["start_date=2025-06-01"]), "--set", "start_date",
-          "'2025-06-01'", "must be before end_date (2024-12-31)")
+    check(
+        error_of(load_scenario, base, ["end_date=2023-06-01"]),
+        "--set",
+        "end_date",
+        "'2023-06-01'",
+        "must be after start_date (2024-01-01)",
+    )
+    check(
+        error_of(load_scenario, base, ["start_date=2025-06-01"]),
+        "--set",
+        "start_date",
+        "'2025-06-01'",
+        "must be before end_date (2024-12-31)",
+    )
 
 
 def test_cross_check_blames_the_file_that_moved_the_date(tmp_path, base):
@@ -449,8 +546,12 @@ def test_round_trip_dict(data):
     assert build_scenario(d, "d") == s
     assert json.loads(json.dumps(d)) == d  # plain JSON
     assert d["start_date"] == "2024-01-01"
-    assert d["terrain"]["sectors"]["west"] == {"mine_density": 0.5, "marker_visibility": 0.6,
-                                               "crews": 3, "patrols": 2}
+    assert d["terrain"]["sectors"]["west"] == {
+        "mine_density": 0.5,
+        "marker_visibility": 0.6,
+        "crews": 3,
+        "patrols": 2,
+    }
     assert d["timeline"]["events"][0]["date"] == "2024-06-19"
     assert list(d) == [f.name for f in dc.fields(Scenario)]
 
@@ -461,8 +562,14 @@ def test_round_trip_toml(data):
     s = build_scenario(data, "f")
     text = scenario_to_toml(s)
     assert build_scenario(tomllib.loads(text), "t") == s
-    for header in ("[terrain]", "[terrain.sectors.west]", '[terrain.sectors."north sector.x"]',
-                   "[response.dprk]", "[response.rok]", "[[timeline.events]]"):
+    for header in (
+        "[terrain]",
+        "[terrain.sectors.west]",
+        '[terrain.sectors."north sector.x"]',
+        "[response.dprk]",
+        "[response.rok]",
+        "[[timeline.events]]",
+    ):
         assert f"\n{header}\n" in text
     assert "start_date = 2024-01-01\n" in text
     assert "hotline_working = false\n" in text
@@ -507,9 +614,12 @@ def test_parameter_path_value(data):
     assert parameter_path_value(s, "start_date") == dt.date(2024, 1, 1)
     assert parameter_path_value(s, "mines") == s.mines
     assert isinstance(parameter_path_value(s, "timeline.events[0]"), TimelineEvent)
-    for bad, hint in [("mines.kiled_mean", "mines.killed_mean"),
-                      ("terrain.sectors.wset.crews", "terrain.sectors.west.crews"),
-                      ("timeline.events[5].date", None), ("name.x", None)]:
+    for bad, hint in [
+        ("mines.kiled_mean", "mines.killed_mean"),
+        ("terrain.sectors.wset.crews", "terrain.sectors.west.crews"),
+        ("timeline.events[5].date", None),
+        ("name.x", None),
+    ]:
         err = error_of(parameter_path_value, s, bad)
         assert err.key == bad and "unknown parameter" in str(err)
         if hint:
@@ -522,3 +632,15 @@ def test_every_bounded_leaf_has_consistent_metadata():
         if lo is not None and hi is not None:
             assert lo <= hi, path
         assert not (lo is not None and not math.isfinite(lo)), path
+
+
+def test_cma_suspension_needs_a_side(tmp_path):
+    base = Path(__file__).resolve().parent.parent / "scenarios" / "baseline_2024.toml"
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        f'extends = "{base}"\n[[timeline.events]]\ndate = 2024-07-01\n'
+        'type = "cma_suspension"\nactor = "Seoul"\n'
+    )
+    with pytest.raises(InputError) as err:
+        load_scenario(bad)
+    assert "timeline.events[0].actor" in str(err.value) and "'ROK'" in str(err.value)

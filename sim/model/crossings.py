@@ -78,9 +78,10 @@ def roe_episode(
     yield env.timeout(delay(world, rok, 3))
     if world.over:
         return
-    if r.roe == "hardline" and deliberate and rok.random() < r.aimed_fire_probability:
+    aim = rok.random()  # drawn under either ROE, to keep streams aligned across scenarios
+    if r.roe == "hardline" and deliberate and aim < r.aimed_fire_probability:
         fire = record_armed(world, "small_arms_exchange", "ROK", sector, crossing.id, rok)
-        start_chain(world, fire, "DPRK")
+        start_chain(world, fire, "DPRK", "crossings")
         return
     last = crossing
     if r.roe == "standard":
@@ -99,11 +100,12 @@ def roe_episode(
     if choice in (Reaction.IGNORE, Reaction.PROTEST):
         world.record("retreat", "DPRK", sector, shots.id)
     elif choice == Reaction.MIRROR:
+        # crossers who hold: ROK's answer depends on whether it read the crossing as deliberate
         hold = world.record("hold_position", "DPRK", sector, shots.id)
-        start_chain(world, hold, "ROK", deliberate=True)
+        start_chain(world, hold, "ROK", "crossings", deliberate)
     else:
         fire = record_armed(world, "small_arms_exchange", "DPRK", sector, shots.id, dprk)
-        start_chain(world, fire, "ROK")
+        start_chain(world, fire, "ROK", "crossings")
 
 
 def start(world: World) -> None:

@@ -91,7 +91,7 @@ def show_of_force_process(world: World) -> Generator[simpy.Event, object, None]:
         return base * (mult if t < world.exercise_until else 1.0)
 
     def drill() -> None:
-        start_chain(world, world.record("show_of_force", "DPRK"), "ROK")
+        start_chain(world, world.record("show_of_force", "DPRK"), "ROK", "drills")
 
     stream = world.streams("diplomacy.show_of_force")
     yield from thinned_poisson(world.env, stream, base * max(1.0, mult), rate, drill)
@@ -132,12 +132,14 @@ def start(world: World) -> None:
 
     def after_armed(ev: Event) -> None:
         # One condemnation at most per burst of fighting, a couple of days after it starts.
-        if pending[0] or stream.random() >= d.condemnation_probability:
+        # The draw comes first so that the stream stays aligned whatever is pending.
+        condemned = stream.random() < d.condemnation_probability
+        if pending[0] or not condemned:
             return
         pending[0] = True
 
         def later() -> Generator:
-            yield env.timeout(stream.exponential(2.0))
+            yield env.timeout(stream.exponential(2.0))  # assumption: statements within days
             pending[0] = False
             condemn(world, "G7", ev.id)
 

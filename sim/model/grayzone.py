@@ -120,7 +120,7 @@ class GrayZone:
                 w.record(move, "DPRK", cause=broadcast.id)
         else:
             fire = record_armed(w, "fire_at_speakers", "DPRK", "", broadcast.id, self.dprk)
-            start_chain(w, fire, "ROK")
+            start_chain(w, fire, "ROK", "grayzone")
 
 
 def start(world: World) -> None:

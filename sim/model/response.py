@@ -87,14 +87,20 @@ def record_armed(
 
 
 def action_reaction(
-    world: World, incident: Event, responder: str, deliberate: bool = True
+    world: World, incident: Event, responder: str, origin: str, deliberate: bool = True
 ) -> Generator[simpy.Event, object, None]:
-    """Answer ``incident`` and the answers to it, alternately by each side, until it stops."""
+    """Answer ``incident`` and the answers to it, alternately by each side, until it stops.
+
+    Each side draws from a stream named for the mechanism the chain started in (``origin``),
+    so chains from one mechanism do not shift the random numbers of another's.
+    """
     d = world.s.diplomacy
     current, side = incident, responder
     while not world.over:
-        stream = world.streams(f"response.chain.{side.lower()}")
-        if d.hotline_working and stream.random() < d.hotline_offramp_probability:
+        stream = world.streams(f"response.{origin}.{side.lower()}")
+        # drawn whether or not the hotline works, to keep streams aligned across scenarios
+        offramp = stream.random() < d.hotline_offramp_probability
+        if d.hotline_working and offramp:
             yield world.env.timeout(delay(world, stream, 0))
             world.record("hotline_contact", "both", current.sector, current.id)
             return
@@ -113,5 +119,7 @@ def action_reaction(
         side, deliberate = OTHER[side], True
 
 
-def start_chain(world: World, incident: Event, responder: str, deliberate: bool = True) -> None:
-    world.env.process(action_reaction(world, incident, responder, deliberate))
+def start_chain(
+    world: World, incident: Event, responder: str, origin: str, deliberate: bool = True
+) -> None:
+    world.env.process(action_reaction(world, incident, responder, origin, deliberate))

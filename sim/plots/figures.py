@@ -95,7 +95,8 @@ def fan_chart(named_results: NamedResults, start_date: dt.date, path: PathLike) 
         sharey=True,
         squeeze=False,
     )
-    days = np.datetime64(start_date, "D") + np.arange(series[0][1].shape[1]) if series else []
+    n_days = series[0][1].shape[1] if series else 0
+    days = np.datetime64(start_date, "D") + np.arange(n_days)
     for i, (name, q) in enumerate(series):
         ax = axes.flat[0 if shared else i]
         c = _colour(i)

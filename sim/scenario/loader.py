@@ -38,6 +38,7 @@ REQUIRED = "required (set it here or in the scenario it extends)"
 BAD_DATE = "not a valid date (YYYY-MM-DD)"
 SECTORS_PATH = ("terrain", "sectors")
 EVENTS_PATH = ("timeline", "events")
+CMA_SIDES = ("ROK", "DPRK", "both")
 
 KeyPath = tuple[str | int, ...]  # a key path; ints index arrays of tables
 
@@ -329,6 +330,10 @@ class _Builder:
             if side:
                 raise self.error((*EVENTS_PATH, i, "date"), event.date.isoformat(),
                                  f"{side}; {window}")
+            if event.type == "cma_suspension" and event.actor not in CMA_SIDES:
+                raise self.error((*EVENTS_PATH, i, "actor"), event.actor,
+                                 "a CMA suspension needs the side that suspends: "
+                                 + ", ".join(repr(a) for a in CMA_SIDES))
         return s
 
 

@@ -235,7 +235,9 @@ class GrayzoneParams:
         choices=("off", "retaliate", "continuous"),
     )
     loudspeaker_probability_per_wave: float = param(
-        unit="probability", doc="'retaliate': chance a balloon wave brings a broadcast", **P
+        unit="probability",
+        doc="chance a balloon wave brings a broadcast ('continuous': the first switches them on)",
+        **P,
     )
     loudspeaker_broadcasts_per_day: float = param(
         unit="1/day", doc="'continuous': broadcast sessions per day once switched on", **NONNEG
@@ -336,7 +338,9 @@ class TimelineEvent:
 
     date: dt.date = param(unit="date", doc="day the event happens")
     type: str = param(unit="-", doc="kind of event", choices=TIMELINE_TYPES)
-    actor: str = param(unit="-", doc="who acts (free text)")
+    actor: str = param(
+        unit="-", doc="who acts (free text; for a CMA suspension 'ROK', 'DPRK' or 'both')"
+    )
     backing_change: float = param(
         unit="index", doc="added to Russia-DPRK backing", lo=-1.0, hi=1.0, default=0.0
     )
