@@ -63,8 +63,9 @@ def test_run_writes_every_output(tmp_path, capsys):
 
 def test_same_seed_same_outcomes_whatever_the_workers(tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
-    main(["run", BASE, "-n", "30", "--seed", "11", "--out", str(a), "--workers", "1", "--quiet"])
-    main(["run", BASE, "-n", "30", "--seed", "11", "--out", str(b), "--workers", "2", "--quiet"])
+    # 120 replications make three batches, so two workers really share them
+    main(["run", BASE, "-n", "120", "--seed", "11", "--out", str(a), "--workers", "1", "--quiet"])
+    main(["run", BASE, "-n", "120", "--seed", "11", "--out", str(b), "--workers", "2", "--quiet"])
     assert (a / "outcomes.csv").read_bytes() == (b / "outcomes.csv").read_bytes()
 
 
