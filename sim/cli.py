@@ -61,10 +61,12 @@ def load(arg: str, overrides: Sequence[str]) -> Scenario:
     return load_scenario(scenario_path(arg), overrides)
 
 
-def positive(kind: str, value: int) -> int:
-    if value < 1:
-        raise InputError(f"--{kind}", None, value, "must be a whole number of at least 1")
-    return value
+def check_counts(args: argparse.Namespace) -> None:
+    """Refuse bad replication and worker counts before anything is drawn or written."""
+    if args.n < 1:
+        raise InputError("-n", None, args.n, "must be a whole number of at least 1")
+    if args.workers < 0:
+        raise InputError("--workers", None, args.workers, "must be 0 (one per core) or more")
 
 
 def seed_of(args: argparse.Namespace) -> int:
@@ -171,7 +173,7 @@ def cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
     started = dt.datetime.now()
     scenario = load(args.scenario, args.set)
-    positive("n", args.n)
+    check_counts(args)
     seed_of(args)
     results = simulate(args, scenario, keep_events=args.events)
     folder = out_dir(args, f"{scenario.name}-n{args.n}-seed{args.seed}")
@@ -203,7 +205,7 @@ def cmd_compare(args: argparse.Namespace, argv: Sequence[str]) -> int:
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names):
         raise InputError("compare", None, names, "scenario names must differ")
-    positive("n", args.n)
+    check_counts(args)
     seed_of(args)
     named = [(s, simulate(args, s, keep_events=args.events)) for s in scenarios]
     folder = out_dir(args, f"compare-n{args.n}-seed{args.seed}")
@@ -279,7 +281,7 @@ def cmd_calibrate(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from sim.analysis.tables import format_table
 
     scenario = load(args.scenario, args.set)
-    positive("n", args.n)
+    check_counts(args)
     seed_of(args)
     results = simulate(args, scenario, keep_events=True)
     print(

@@ -147,6 +147,7 @@ def test_validate_prints_resolved_scenario(capsys):
         (["run", BASE, "--set", "mines.blame_probability=1.5"], "mines.blame_probability"),
         (["run", BASE, "--set", "grayzone.leaflet_rate_per_day=-1"], "leaflet_rate_per_day"),
         (["run", BASE, "-n", "0"], "-n"),
+        (["run", BASE, "--workers", "-1"], "--workers"),
         (["validate", BASE, "--set", "start_date=2024-13-01"], "start_date"),
     ],
 )

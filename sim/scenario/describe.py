@@ -25,6 +25,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from sim.scenario.loader import merge_tables
 from sim.scenario.params import Scenario
 
 BEGIN = "<!-- parameters:begin -->"
@@ -152,16 +153,6 @@ def _leaves(data: dict, prefix: KeyPath = ()) -> Iterator[KeyPath]:
             yield (*prefix, key)
 
 
-def _merge(base: dict, top: dict) -> dict:
-    out = dict(base)
-    for key, value in top.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _merge(out[key], value)
-        else:
-            out[key] = value
-    return out
-
-
 def _comment_for(comments: dict[KeyPath, str], path: KeyPath) -> str:
     """The comment on ``path``'s line, or on the line of an inline table that holds it."""
     for n in range(len(path), 0, -1):
@@ -186,7 +177,7 @@ def read_scenario_file(path: str | Path, _seen: tuple[Path, ...] = ()) -> tuple[
     comments = trailing_comments(text)
     for leaf in _leaves(data):
         sources[leaf] = _comment_for(comments, leaf)
-    return _merge(values, data), sources
+    return merge_tables(values, data), sources
 
 
 # --- the parameter tree ------------------------------------------------------------------------

@@ -29,6 +29,7 @@ __all__ = [
     "build_scenario",
     "iter_parameters",
     "load_scenario",
+    "merge_tables",
     "parameter_path_value",
     "scenario_to_dict",
     "scenario_to_toml",
@@ -479,12 +480,12 @@ def _read_toml(path: Path, source: str) -> dict:
         raise InputError(source, None, source, "malformed TOML: nested too deeply") from None
 
 
-def _merge(base: dict, top: dict) -> dict:
+def merge_tables(base: dict, top: dict) -> dict:
     """``top`` deep-merged over ``base``: tables merge key by key, anything else replaces."""
     out = dict(base)
     for key, value in top.items():
         if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _merge(out[key], value)
+            out[key] = merge_tables(out[key], value)
         else:
             out[key] = copy.deepcopy(value)
     return out
@@ -525,7 +526,7 @@ def _read_chain(path: Path, source: str, chain: list[tuple[Path, str]],
         base = _read_chain(target, str(target), seen, origins, order)
     _record(data, source, origins)
     order.append(source)
-    return _merge(base, data)
+    return merge_tables(base, data)
 
 
 def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
