@@ -9,7 +9,7 @@ import simpy
 
 from sim.model import construction, crossings, diplomacy, grayzone, mines, terrain
 from sim.model.calendar import months_between
-from sim.model.events import EVENT_TYPES, TYPE_INDEX, TYPE_NAMES, Event
+from sim.model.events import EVENT_TYPES, FIRST_ARMED_RUNG, TYPE_INDEX, TYPE_NAMES, Event
 from sim.model.result import ReplicationResult
 from sim.model.world import World
 from sim.rng import Streams
@@ -37,15 +37,6 @@ def run_replication(
     return summarise(world, replication, keep_events)
 
 
-ARMED = (
-    "small_arms_exchange",
-    "artillery_exchange",
-    "limited_strike",
-    "general_war",
-    "fire_at_speakers",
-)
-
-
 def summarise(world: World, replication: int, keep_events: bool) -> ReplicationResult:
     s = world.s
     events = world.events
@@ -57,7 +48,8 @@ def summarise(world: World, replication: int, keep_events: bool) -> ReplicationR
     injured = {"mines": 0, "armed": 0}
     for ev in events:
         monthly[world.calendar.month_index(ev.time), TYPE_INDEX[ev.type]] += 1
-        cause = "mines" if ev.type == "mine_blast" else "armed" if ev.type in ARMED else None
+        armed = EVENT_TYPES[ev.type].rung >= FIRST_ARMED_RUNG
+        cause = "mines" if ev.type == "mine_blast" else "armed" if armed else None
         if cause:
             killed[cause] += ev.killed
             injured[cause] += ev.injured

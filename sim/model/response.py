@@ -16,7 +16,7 @@ from enum import IntEnum
 
 import simpy
 
-from sim.model.events import EVENT_TYPES, LADDER_TYPE, Event
+from sim.model.events import EVENT_TYPES, FIRST_ARMED_RUNG, LADDER_TYPE, Event
 from sim.model.world import World
 from sim.rng import Stream
 from sim.scenario.params import SideParams
@@ -68,7 +68,7 @@ def choose(
 
 def armed_casualties(world: World, stream: Stream, rung: int) -> tuple[int, int]:
     e = world.s.escalation
-    scale = e.casualty_growth_per_rung ** max(0, rung - 4)
+    scale = e.casualty_growth_per_rung ** max(0, rung - FIRST_ARMED_RUNG)
     return stream.poisson(e.armed_killed_mean * scale), stream.poisson(e.armed_injured_mean * scale)
 
 
@@ -82,7 +82,7 @@ def record_armed(
 ) -> Event:
     """Record a ladder event, with casualties when shots are exchanged."""
     rung = EVENT_TYPES[type_].rung
-    killed, injured = armed_casualties(world, stream, rung) if rung >= 4 else (0, 0)
+    killed, injured = armed_casualties(world, stream, rung) if rung >= FIRST_ARMED_RUNG else (0, 0)
     return world.record(type_, actor, sector, cause, killed, injured)
 
 

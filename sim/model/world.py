@@ -8,7 +8,7 @@ from collections.abc import Callable
 import simpy
 
 from sim.model.calendar import Calendar
-from sim.model.events import EVENT_TYPES, Event
+from sim.model.events import EVENT_TYPES, FIRST_ARMED_RUNG, Event
 from sim.rng import Streams
 from sim.scenario.params import Scenario, SectorParams
 
@@ -142,7 +142,7 @@ class World:
             for k in range(self.highest_rung + 1, et.rung + 1):
                 self.first_time_rung[k] = t
             self.highest_rung = et.rung
-        if et.rung >= 4:
+        if et.rung >= FIRST_ARMED_RUNG:
             for listener in self.on_armed:
                 listener(ev)
         if et.rung >= self.terminal_rung and not self.ended.triggered:
