@@ -11,6 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+import numpy as np
+
+from sim.analysis.stats import proportion_ci, quantile_interval
 from sim.model.events import FIRST_ARMED_RUNG, Event
 
 BLASTS_BY = dt.date(2024, 6, 18)  # JCS report of "several" blasts
@@ -20,6 +23,9 @@ CALIBRATION_END = dt.date(2024, 6, 30)
 OBSERVED_JUNE_CROSSINGS = 3
 OBSERVED_WAVES = 7
 SEVERAL = 3  # "several" blasts: at least three
+# A share's rule, and the test of its 95% interval that says the model agrees with the record.
+MOST = ("most replications (lower bound > 0.5)", lambda lo, hi: lo > 0.5)
+SMALL = ("small (upper bound < 0.1)", lambda lo, hi: hi < 0.1)
 
 
 @dataclass(frozen=True)
@@ -81,10 +87,6 @@ def calibration_stats(events: tuple[Event, ...] | list[Event], start: dt.date) -
 def calibration_table(results: list, start: dt.date) -> list[dict]:
     """The record beside the model: counts with their central 90% interval, shares with their
     95% Wilson interval, and whether the record is consistent with the model."""
-    import numpy as np
-
-    from sim.analysis.stats import proportion_ci, quantile_interval
-
     st = [calibration_stats(r.events or (), start) for r in results]
     n = len(st)
 
@@ -120,8 +122,7 @@ def calibration_table(results: list, start: dt.date) -> list[dict]:
             "mine blasts >= 3 by 2024-06-18",
             "several",
             several,
-            "most replications (lower bound > 0.5)",
-            lambda lo, hi: lo > 0.5,
+            *MOST,
         ),
         count_row(
             "mine blasts by 2024-06-18",
@@ -139,8 +140,7 @@ def calibration_table(results: list, start: dt.date) -> list[dict]:
             "June crossings: broadcast, shots, retreat, no fire",
             "3 of 3",
             [s.june_crossings_all_shots_then_retreat for s in st],
-            "most replications (lower bound > 0.5)",
-            lambda lo, hi: lo > 0.5,
+            *MOST,
         ),
         count_row(
             "balloon waves 2024-05-20..06-30",
@@ -152,14 +152,12 @@ def calibration_table(results: list, start: dt.date) -> list[dict]:
             "loudspeakers on by 2024-06-30",
             "yes (06-09)",
             [s.loudspeakers_by_june_30 for s in st],
-            "most replications (lower bound > 0.5)",
-            lambda lo, hi: lo > 0.5,
+            *MOST,
         ),
         share_row(
             "any exchange of fire by 2024-06-30",
             "no",
             [s.fire_by_june_30 for s in st],
-            "small (upper bound < 0.1)",
-            lambda lo, hi: hi < 0.1,
+            *SMALL,
         ),
     ]

@@ -22,6 +22,7 @@ from typing import IO, Any, Protocol
 
 import numpy as np
 
+from sim.analysis.trajectories import tension_bands
 from sim.model.events import EVENT_FIELDS, TYPE_NAMES
 from sim.model.result import ReplicationResult
 
@@ -213,7 +214,7 @@ def _summary_rows(
 ) -> Iterator[dict[str, object]]:
     if tension.size == 0:
         return
-    q = np.quantile(tension.astype(np.float64), [0.5, 0.05, 0.25, 0.75, 0.95], axis=0)
+    q05, q25, q50, q75, q95 = tension_bands(tension)
     mean_rung = rung.astype(np.float64).mean(axis=0)
     p3 = (rung >= 3).mean(axis=0)
     for day in range(tension.shape[1]):
@@ -221,11 +222,11 @@ def _summary_rows(
             "day": day,
             "date": (start + dt.timedelta(days=day)).isoformat() if start else "",
             "scenario": name,
-            "tension_median": float(q[0, day]),
-            "tension_p05": float(q[1, day]),
-            "tension_p25": float(q[2, day]),
-            "tension_p75": float(q[3, day]),
-            "tension_p95": float(q[4, day]),
+            "tension_median": float(q50[day]),
+            "tension_p05": float(q05[day]),
+            "tension_p25": float(q25[day]),
+            "tension_p75": float(q75[day]),
+            "tension_p95": float(q95[day]),
             "mean_rung": float(mean_rung[day]),
             "p_rung_ge_3": float(p3[day]),
         }

@@ -24,6 +24,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from sim.analysis.trajectories import tension_bands  # noqa: E402
 from sim.model.events import EVENT_TYPES, RUNGS  # noqa: E402
 from sim.model.result import ReplicationResult  # noqa: E402
 
@@ -135,8 +136,7 @@ def fan_chart(named_results: NamedResults, start_date: dt.date, path: PathLike) 
 
 def _tension_quantiles(results: Sequence[ReplicationResult]) -> np.ndarray:
     """The 5th, 25th, 50th, 75th and 95th percentiles of daily tension, shape (5, days)."""
-    tension = np.stack([np.asarray(r.tension, dtype=float) for r in results])
-    return np.quantile(tension, [0.05, 0.25, 0.5, 0.75, 0.95], axis=0)
+    return tension_bands(np.stack([r.tension for r in results]))
 
 
 def rung_distribution(named_results: NamedResults, path: PathLike) -> Path:
