@@ -58,6 +58,7 @@ def demo(py: Path, extra: list[str]) -> int:
         "2024",
         "--out",
         str(DEMO_OUT),
+        "--force",  # the demo starts afresh each time
         *extra,
     ]
     return subprocess.run(cmd, cwd=ROOT).returncode

@@ -14,10 +14,13 @@ from pathlib import Path
 
 from sim import __version__
 from sim.errors import InputError
-from sim.model.result import ReplicationResult
 from sim.scenario.params import Scenario
 
 BUNDLED = Path(__file__).resolve().parent.parent / "scenarios"
+SEEDS = (
+    "numpy SeedSequence(root_seed, spawn_key=(replication,)); "
+    "stream NAME: spawn_key=(replication, blake2b-32(NAME))"
+)
 HEADLINE = (
     "highest_rung",
     "ended_in_war",
@@ -62,16 +65,36 @@ def load(arg: str, overrides: Sequence[str]) -> Scenario:
 
 
 def check_counts(args: argparse.Namespace) -> None:
-    """Refuse bad replication and worker counts before anything is drawn or written."""
+    """Refuse bad replication, worker and precision settings before anything is drawn."""
     if args.n < 1:
         raise InputError("-n", None, args.n, "must be a whole number of at least 1")
-    if args.workers < 0:
-        raise InputError("--workers", None, args.workers, "must be 0 (one per core) or more")
+    from sim.experiment.backends import check_options
+
+    check_options(args.backend, args.workers, args.scheduler)
+    if getattr(args, "batch_size", 0) < 0:
+        raise InputError("--batch-size", None, args.batch_size, "must be 0 (automatic) or more")
+    precision = getattr(args, "precision", None)
+    if precision is not None and not 0.0 < precision < 0.5:
+        raise InputError("--precision", None, precision, "a half-width between 0 and 0.5")
+    if getattr(args, "max_replications", 1) < 1:
+        raise InputError("--max-replications", None, args.max_replications, "must be >= 1")
 
 
 def seed_of(args: argparse.Namespace) -> int:
-    """The root seed: given, or drawn now and reported so the run can be repeated."""
+    """The root seed: given, read from the experiment being resumed, or drawn and reported."""
+    if args.seed is None and getattr(args, "resume", False) and args.out:
+        from sim.experiment.store import STORE_NAME, Store
+
+        path = Path(args.out) / STORE_NAME
+        if path.exists():
+            store = Store(path)
+            stored = store.get("root_seed")
+            store.close()
+            if stored is not None:
+                args.seed = int(stored)
     if args.seed is None:
+        if getattr(args, "resume", False):
+            raise InputError("--resume", None, args.out, "give the run's --seed and --out")
         args.seed = secrets.randbits(32)
         note(args, f"seed {args.seed} (drawn; pass --seed {args.seed} to repeat this run)")
     elif args.seed < 0:
@@ -82,45 +105,6 @@ def seed_of(args: argparse.Namespace) -> int:
 def note(args: argparse.Namespace, text: str) -> None:
     if not getattr(args, "quiet", False):
         print(text, file=sys.stderr)
-
-
-def simulate(
-    args: argparse.Namespace, scenario: Scenario, keep_events: bool
-) -> list[ReplicationResult]:
-    from sim.experiment.runner import default_workers, run_replications
-
-    workers = args.workers or default_workers()
-    started = time.perf_counter()
-    results = run_replications(
-        scenario, args.n, args.seed, workers=workers, keep_events=keep_events
-    )
-    note(args, f"{scenario.name}: {args.n} replications in {time.perf_counter() - started:.1f} s")
-    return results
-
-
-def out_dir(args: argparse.Namespace, default: str) -> Path:
-    folder = Path(args.out) if args.out else Path("results") / default
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def manifest(
-    args: argparse.Namespace, argv: Sequence[str], scenarios: list[Scenario], started: dt.datetime
-) -> dict:
-    from sim.scenario.loader import scenario_to_dict
-
-    return {
-        "command": ["dmzsim", *argv],
-        "version": __version__,
-        "root_seed": args.seed,
-        "replications": args.n,
-        "replication_seeds": "numpy SeedSequence(root_seed, spawn_key=(replication,)); "
-        "stream NAME: spawn_key=(replication, blake2b-32(NAME))",
-        "overrides": list(args.set),
-        "scenarios": {s.name: scenario_to_dict(s) for s in scenarios},
-        "started": started.isoformat(timespec="seconds"),
-        "finished": dt.datetime.now().isoformat(timespec="seconds"),
-    }
 
 
 def headline_rows(rows: list[dict]) -> list[dict]:
@@ -135,56 +119,7 @@ def headline_rows(rows: list[dict]) -> list[dict]:
     ]
 
 
-def write_results(
-    args: argparse.Namespace,
-    argv: Sequence[str],
-    folder: Path,
-    named: list[tuple[Scenario, list[ReplicationResult]]],
-    started: dt.datetime,
-) -> None:
-    from sim.analysis.tables import forecast_table, outcome_table
-    from sim.experiment import outputs
-    from sim.plots.figures import write_all_plots
-
-    outputs.write_outcomes_csv(
-        folder / "outcomes.csv",
-        (row for s, results in named for row in outputs.outcome_rows(s.name, results, args.seed)),
-    )
-    for s, results in named:
-        suffix = "" if len(named) == 1 else f"_{s.name}"
-        outputs.write_table(folder / f"summary{suffix}.csv", outcome_table(results))
-        outputs.write_table(folder / f"forecast{suffix}.csv", forecast_table(results, s.start_date))
-        outputs.write_monthly_counts_csv(folder / f"monthly_counts{suffix}.csv", s.name, results)
-        if args.events:
-            outputs.write_events_csv(folder / f"events{suffix}.csv", s.name, results)
-    outputs.write_trajectories(folder / "trajectories.npz", named)
-    plots = write_all_plots(
-        [(s.name, rs) for s, rs in named], named[0][0].start_date, folder / "plots", args.format
-    )
-    outputs.write_manifest(
-        folder / "manifest.json", **manifest(args, argv, [s for s, _ in named], started)
-    )
-    note(args, f"results in {folder}/ ({len(plots)} plots in {folder / 'plots'}/)")
-
-
-# --- subcommands ----------------------------------------------------------------------------
-def cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
-    from sim.analysis.tables import forecast_table, format_table, outcome_table
-
-    started = dt.datetime.now()
-    scenario = load(args.scenario, args.set)
-    check_counts(args)
-    seed_of(args)
-    results = simulate(args, scenario, keep_events=args.events)
-    folder = out_dir(args, f"{scenario.name}-n{args.n}-seed{args.seed}")
-    print(f"# {scenario.name}: {args.n} replications, seed {args.seed}")
-    print(format_table(headline_rows(outcome_table(results))))
-    print(f"\n# Forecast {FORECAST[0]} to {FORECAST[1]} (mean, median and 90% interval)")
-    print(format_table(forecast_table(results, scenario.start_date)))
-    write_results(args, argv, folder, [(scenario, results)], started)
-    return 0
-
-
+# --- experiments: run and compare -----------------------------------------------------------
 FORECAST = ("2024-07", "2024-12")
 COMPARE_HEADLINE = (
     "P(rung>=4)",
@@ -195,29 +130,227 @@ COMPARE_HEADLINE = (
     "count_loudspeaker_broadcast",
     "mean_tension",
 )
+SURVIVAL_RUNGS = (3, 4, 5)  # warning shots, first exchange of fire, artillery
+
+
+def experiment(
+    args: argparse.Namespace, argv: Sequence[str], kind: str, scenarios: list
+) -> tuple[Path, dict]:
+    """Run (or resume) an experiment into its folder, then write every output from the store.
+
+    Returns the folder and the tables written (``summary`` and ``forecast`` per scenario,
+    ``compare``)."""
+    from sim.experiment import engine
+    from sim.experiment.backends import make_backend
+
+    check_counts(args)
+    seed_of(args)
+    default = f"{scenarios[0].name if kind == 'run' else 'compare'}-n{args.n}-seed{args.seed}"
+    folder = Path(args.out) if args.out else Path("results") / default
+    exp = engine.Experiment(kind, tuple(scenarios), args.seed, args.events)
+    started = dt.datetime.now()
+    # the backend first: a missing Dask or a dead scheduler must not leave an empty store behind
+    backend = make_backend(args.backend, args.workers, args.scheduler)
+    try:
+        store = engine.open_store(
+            folder, exp, resume=args.resume, force=args.force, facts={"command": ["dmzsim", *argv]}
+        )
+    except BaseException:
+        backend.close()
+        raise
+    try:
+        try:
+            report = drive(args, exp, store, backend, folder)
+        except engine.Interrupted:
+            done = min(len(store.done(s.name)) for s in scenarios)
+            print(
+                f"dmzsim {kind}: interrupted; {done} replications per scenario are stored in "
+                f"{folder}/ - run the same command with --resume to finish",
+                file=sys.stderr,
+            )
+            raise SystemExit(130) from None
+        finally:
+            backend.close()
+        tables = write_results(args, argv, folder, store, scenarios, started, report)
+    finally:
+        store.close()
+    return folder, tables
+
+
+def drive(args: argparse.Namespace, exp, store, backend, folder: Path) -> dict:
+    """Run the replications still missing (to -n, or to --precision); report how it went."""
+    from sim.experiment import engine
+
+    most = max(len(store.done(name)) for name in exp.names)
+    if most > args.n and args.precision is None:
+        raise InputError("-n", None, args.n, f"{folder} already holds {most} replications")
+    clock = time.perf_counter()
+    report: dict = {"backend": backend.name, "workers": backend.workers}
+    if args.precision is None:
+        batch = engine.run(
+            exp, store, backend, args.n, batch_size=args.batch_size, quiet=args.quiet
+        )
+    else:
+        args.n, widest = engine.run_to_precision(
+            exp,
+            store,
+            backend,
+            args.n,
+            args.precision,
+            args.max_replications,
+            batch_size=args.batch_size,
+            quiet=args.quiet,
+        )
+        batch = args.batch_size
+        met = widest < args.precision
+        report |= {
+            "precision": args.precision,
+            "max_replications": args.max_replications,
+            "widest_half_width": widest,
+        }
+        print(
+            f"# precision: {args.n} replications per scenario; widest 95% half-width of the "
+            f"headline probabilities {widest:.4f} "
+            + ("(target met)" if met else "(cap reached, target missed)")
+        )
+    seconds = time.perf_counter() - clock
+    note(
+        args,
+        f"{args.n} replications x {len(exp.scenarios)} scenario(s) on {backend.name} "
+        f"({backend.workers} worker(s)) in {seconds:.1f} s",
+    )
+    return report | {"batch_size": batch or "automatic", "seconds": round(seconds, 3)}
+
+
+def write_results(
+    args: argparse.Namespace,
+    argv: Sequence[str],
+    folder: Path,
+    store,
+    scenarios: list,
+    started: dt.datetime,
+    report: dict,
+) -> dict:
+    """Tables, trajectories, survival curves, plots and the manifest, all read from the store."""
+    import numpy as np
+
+    from sim.analysis.survival import kaplan_meier, survival_rows, time_to_rung
+    from sim.analysis.tables import FORECAST_COUNTS, compare_table, forecast_table, outcome_table
+    from sim.analysis.trajectories import BAND_QUANTILES
+    from sim.experiment import outputs
+    from sim.model.calendar import months_between
+    from sim.plots.figures import write_all_plots
+    from sim.plots.survival import survival_panels, survival_plot
+
+    names = [s.name for s in scenarios]
+    columns = [(s.name, store.outcome_columns(s.name)) for s in scenarios]
+    outputs.export_outcomes_csv(store, folder / "outcomes.csv", names)
+    outputs.export_monthly_counts_csv(store, folder / "monthly_counts.csv", names)
+    if args.events:
+        outputs.export_events_csv(store, folder / "events.csv", names)
+    daily, bands, curves, surv = [], [], {k: [] for k in SURVIVAL_RUNGS}, []
+    tables: dict = {"summary": {}, "forecast": {}, "compare": []}
+    for s, (name, cols) in zip(scenarios, columns, strict=True):
+        sketch = store.sketch(name, s.horizon_days)
+        daily += outputs.trajectory_rows(name, s.start_date, sketch)
+        bands.append((name, sketch.quantiles(BAND_QUANTILES)))
+        suffix = "" if len(scenarios) == 1 else f"_{name}"
+        tables["summary"][name] = outcome_table(cols)
+        outputs.write_table(folder / f"summary{suffix}.csv", tables["summary"][name])
+        if set(months_between(*(dt.date.fromisoformat(f"{m}-01") for m in FORECAST))) <= set(
+            months_between(s.start_date, s.end_date)
+        ):
+            counts = [
+                (label, store.window(name, *FORECAST, types)[0]) for label, types in FORECAST_COUNTS
+            ]
+            top = store.window(name, *FORECAST, ())[1]
+            tables["forecast"][name] = forecast_table(counts, top)
+            outputs.write_table(folder / f"forecast{suffix}.csv", tables["forecast"][name])
+        first_days = np.column_stack([cols[f"first_day_rung_{k}"] for k in range(1, 8)])
+        for k in range(1, 8):
+            curve = kaplan_meier(time_to_rung(first_days, k), float(s.horizon_days))
+            surv += survival_rows(name, k, curve)
+            if k in curves:
+                curves[k].append((name, curve))
+    store.write_daily(daily)
+    outputs.write_table(folder / outputs.SUMMARY_NAME, daily)
+    outputs.write_table(folder / "survival.csv", surv)
+    if len(scenarios) > 1:
+        tables["compare"] = compare_table(columns)
+        outputs.write_table(folder / "compare.csv", tables["compare"])
+    plots = folder / "plots"
+    written = write_all_plots(columns, bands, scenarios[0].start_date, plots, args.format)
+    written.append(
+        survival_plot(
+            curves[4],
+            scenarios[0].start_date,
+            plots / f"survival_fire.{args.format}",
+            "Time to the first exchange of fire (Kaplan-Meier, 95% band)",
+        )
+    )
+    written.append(
+        survival_panels(curves, scenarios[0].start_date, plots / f"survival_rungs.{args.format}")
+    )
+    outputs.write_manifest(
+        folder / "manifest.json", **manifest(args, argv, scenarios, started, report)
+    )
+    note(args, f"results in {folder}/ ({len(written)} plots in {plots}/)")
+    return tables
+
+
+def manifest(
+    args: argparse.Namespace,
+    argv: Sequence[str],
+    scenarios: list,
+    started: dt.datetime,
+    report: dict,
+) -> dict:
+    from sim.experiment.store import STORE_NAME
+    from sim.scenario.loader import scenario_to_dict
+
+    return {
+        "command": ["dmzsim", *argv],
+        "version": __version__,
+        "root_seed": args.seed,
+        "replications": args.n,
+        "replication_seeds": SEEDS,
+        "overrides": list(args.set),
+        "scenarios": {s.name: scenario_to_dict(s) for s in scenarios},
+        "store": STORE_NAME,
+        "started": started.isoformat(timespec="seconds"),
+        "finished": dt.datetime.now().isoformat(timespec="seconds"),
+        **report,
+    }
+
+
+# --- subcommands ----------------------------------------------------------------------------
+def cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from sim.analysis.tables import format_table
+
+    scenario = load(args.scenario, args.set)
+    _, tables = experiment(args, argv, "run", [scenario])
+    print(f"# {scenario.name}: {args.n} replications, seed {args.seed}")
+    print(format_table(headline_rows(tables["summary"][scenario.name])))
+    if scenario.name in tables["forecast"]:
+        print(f"\n# Forecast {FORECAST[0]} to {FORECAST[1]} (mean, median and 90% interval)")
+        print(format_table(tables["forecast"][scenario.name]))
+    return 0
 
 
 def cmd_compare(args: argparse.Namespace, argv: Sequence[str]) -> int:
-    from sim.analysis.tables import compare_headline, compare_table, format_table
+    from sim.analysis.tables import compare_headline, format_table
 
-    started = dt.datetime.now()
     scenarios = [load(a, args.set) for a in args.scenarios]
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names):
         raise InputError("compare", None, names, "scenario names must differ")
-    check_counts(args)
-    seed_of(args)
-    named = [(s, simulate(args, s, keep_events=args.events)) for s in scenarios]
-    folder = out_dir(args, f"compare-n{args.n}-seed{args.seed}")
-    rows = compare_table([(s.name, rs) for s, rs in named])
-    from sim.experiment.outputs import write_table
-
+    if len(scenarios) < 2:
+        raise InputError("compare", None, names, "needs at least two scenarios")
+    folder, tables = experiment(args, argv, "compare", scenarios)
     print(f"# {len(scenarios)} scenarios, {args.n} paired replications each, seed {args.seed}")
     print(f"# mean (difference from {names[0]} [95% interval], paired by replication)")
-    print(format_table(compare_headline(rows, names, COMPARE_HEADLINE)))
+    print(format_table(compare_headline(tables["compare"], names, COMPARE_HEADLINE)))
     print(f"# every outcome: {folder / 'compare.csv'}")
-    write_table(folder / "compare.csv", rows)
-    write_results(args, argv, folder, named, started)
     return 0
 
 
@@ -277,18 +410,24 @@ def cmd_validate(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
 
 def cmd_calibrate(args: argparse.Namespace, argv: Sequence[str]) -> int:
-    from sim.analysis.calibration import calibration_table
+    from sim.analysis.calibration import calibration_table, replication_stats
     from sim.analysis.tables import format_table
+    from sim.experiment.backends import make_backend
+    from sim.experiment.engine import map_replications
 
     scenario = load(args.scenario, args.set)
     check_counts(args)
     seed_of(args)
-    results = simulate(args, scenario, keep_events=True)
+    backend = make_backend(args.backend, args.workers, args.scheduler)
+    try:
+        stats = map_replications(backend, scenario, args.seed, args.n, replication_stats)
+    finally:
+        backend.close()
     print(
         f"# {scenario.name} against the record of Nov 2023 - Jun 2024 "
         f"({args.n} replications, seed {args.seed})"
     )
-    print(format_table(calibration_table(results, scenario.start_date)))
+    print(format_table(calibration_table(stats)))
     return 0
 
 
@@ -302,9 +441,42 @@ def build_parser() -> Parser:
         sp.add_argument("-n", type=int, default=reps, help=f"replications (default {reps})")
         sp.add_argument("--seed", type=int, default=None, help="root seed (default: drawn)")
         sp.add_argument(
+            "--backend",
+            default="process",
+            choices=("serial", "process", "dask"),
+            help="where replications run (default: local worker processes)",
+        )
+        sp.add_argument(
             "--workers", type=int, default=0, help="worker processes (default: one per core)"
         )
-        sp.add_argument("--quiet", action="store_true", help="no progress notes")
+        sp.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="join this Dask scheduler")
+        sp.add_argument("--quiet", action="store_true", help="no progress bar or notes")
+
+    def engine(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument(
+            "--batch-size",
+            type=int,
+            default=0,
+            help="replications per task (default: chosen from a timing of the model)",
+        )
+        sp.add_argument(
+            "--resume", action="store_true", help="continue the experiment stored in --out"
+        )
+        sp.add_argument(
+            "--force", action="store_true", help="replace whatever experiment --out holds"
+        )
+        sp.add_argument(
+            "--precision",
+            type=float,
+            metavar="H",
+            help="add replications until every headline probability's 95%% half-width < H",
+        )
+        sp.add_argument(
+            "--max-replications",
+            type=int,
+            default=100_000,
+            help="cap for --precision (default 100000)",
+        )
 
     def overrides(sp: argparse.ArgumentParser) -> None:
         sp.add_argument(
@@ -325,6 +497,7 @@ def build_parser() -> Parser:
     r = sub.add_parser("run", help="run replications of one scenario")
     r.add_argument("scenario", help="scenario file or bundled name")
     common(r, 1000)
+    engine(r)
     overrides(r)
     outputs(r)
     r.set_defaults(func=cmd_run)
@@ -332,6 +505,7 @@ def build_parser() -> Parser:
     c = sub.add_parser("compare", help="paired comparison of scenarios (first is the reference)")
     c.add_argument("scenarios", nargs="+", help="scenario files or bundled names")
     common(c, 1000)
+    engine(c)
     overrides(c)
     outputs(c)
     c.set_defaults(func=cmd_compare)

@@ -11,8 +11,9 @@ from __future__ import annotations
 import pytest
 from model_helpers import baseline
 
-from sim.analysis.calibration import calibration_table
-from sim.experiment.runner import run_replications
+from sim.analysis.calibration import calibration_table, replication_stats
+from sim.experiment.backends import make_backend
+from sim.experiment.engine import map_replications
 
 REPS = 1000
 SEED = 7
@@ -20,9 +21,12 @@ SEED = 7
 
 @pytest.fixture(scope="module")
 def table():
-    s = baseline()
-    results = run_replications(s, REPS, SEED, workers=2, keep_events=True)
-    return {row["check"]: row for row in calibration_table(results, s.start_date)}
+    backend = make_backend("process", workers=2)
+    try:
+        stats = map_replications(backend, baseline(), SEED, REPS, replication_stats)
+    finally:
+        backend.close()
+    return {row["check"]: row for row in calibration_table(stats)}
 
 
 @pytest.mark.slow

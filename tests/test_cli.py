@@ -8,7 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from sim.cli import main
@@ -53,12 +52,13 @@ def test_run_writes_every_output(tmp_path, capsys):
     assert m["root_seed"] == 3 and m["replications"] == 40
     assert m["scenarios"]["baseline_2024"]["mines"]["killed_mean"] == 2.0
     assert "--events" in m["command"]
-    for name in ("summary.csv", "forecast.csv", "monthly_counts.csv", "trajectories.npz"):
+    for name in ("summary.csv", "forecast.csv", "monthly_counts.csv", "survival.csv"):
         assert (out / name).stat().st_size > 0
-    pngs = sorted(p.name for p in (out / "plots").glob("*.png"))
-    assert len(pngs) >= 4
-    with np.load(out / "trajectories.npz") as z:
-        assert any(a.shape[0] == 40 for a in (z[k] for k in z.files))
+    pngs = {p.name for p in (out / "plots").glob("*.png")}
+    assert {"tension_fan.png", "survival_fire.png", "survival_rungs.png"} <= pngs
+    days = read_csv(out / "trajectory_summary.csv")
+    assert len(days) == 405 and {d["replications"] for d in days} == {"40"}
+    assert (out / "experiment.sqlite").stat().st_size > 0
 
 
 def test_same_seed_same_outcomes_whatever_the_workers(tmp_path):
@@ -148,12 +148,21 @@ def test_validate_prints_resolved_scenario(capsys):
         (["run", BASE, "--set", "grayzone.leaflet_rate_per_day=-1"], "leaflet_rate_per_day"),
         (["run", BASE, "-n", "0"], "-n"),
         (["run", BASE, "--workers", "-1"], "--workers"),
+        (["run", BASE, "--backend", "threads"], "--backend"),
+        (["run", BASE, "--batch-size", "-1"], "--batch-size"),
+        (["run", BASE, "--precision", "0.7"], "--precision"),
+        (["run", BASE, "--precision", "0.1", "--max-replications", "0"], "--max-replications"),
+        (["run", BASE, "--scheduler", "tcp://127.0.0.1:1"], "--scheduler"),
+        (["compare", BASE], "at least two"),
         (["validate", BASE, "--set", "start_date=2024-13-01"], "start_date"),
     ],
 )
 def test_bad_input_is_one_line_and_status_2(argv, needle, capsys, tmp_path):
     out = tmp_path / "never"
-    code = main([*argv, "--out", str(out)] if argv[0] == "run" else argv)
+    try:
+        code = main([*argv, "--out", str(out)] if argv[0] in ("run", "compare") else argv)
+    except SystemExit as usage:  # argparse's own errors (e.g. an unknown --backend)
+        code = usage.code
     err = capsys.readouterr().err.strip()
     assert code == 2
     assert needle in err and len(err.splitlines()) == 1 and "Traceback" not in err

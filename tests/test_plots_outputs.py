@@ -1,33 +1,50 @@
-"""Figures and results-folder writers, on synthetic replication results."""
+"""Figures, results-folder writers, and the CSV exports streamed from an experiment store."""
 
 from __future__ import annotations
 
 import csv
+import dataclasses as dc
 import datetime as dt
 import json
 import math
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
+from model_helpers import ROOT, baseline, replace
 
+from sim.analysis.tables import (
+    FORECAST_COUNTS,
+    columns_from_results,
+    forecast_table,
+    outcome_table,
+)
+from sim.analysis.trajectories import BAND_QUANTILES
+from sim.experiment.batch import Task, reduce_results
 from sim.experiment.outputs import (
-    SUMMARY_NAME,
     atomic_open,
-    outcome_rows,
-    write_events_csv,
+    csv_value,
+    export_events_csv,
+    export_monthly_counts_csv,
+    export_outcomes_csv,
+    trajectory_rows,
     write_manifest,
-    write_monthly_counts_csv,
     write_outcomes_csv,
     write_table,
-    write_trajectories,
 )
-from sim.model.events import EVENT_FIELDS, EVENT_TYPES, TYPE_INDEX, TYPE_NAMES, Event
+from sim.experiment.sketch import DailySketch
+from sim.experiment.store import STORE_NAME, Store
+from sim.model.events import EVENT_FIELDS, EVENT_TYPES, RUNGS, TYPE_INDEX, TYPE_NAMES, Event
+from sim.model.replication import run_replication
 from sim.model.result import ReplicationResult
+from sim.scenario.loader import load_scenario, scenario_to_toml
+from sim.scenario.params import Scenario
 
 START = dt.date(2024, 5, 1)
 DAYS = 92  # May, June, July
 MONTHS = ("2024-05", "2024-06", "2024-07")
+NAMES = ("baseline", "hardline", "hotline", "demining", "cma_restored")
 
 
 def make_result(replication: int, seed: int = 0, with_events: bool = True) -> ReplicationResult:
@@ -102,11 +119,19 @@ def make_result(replication: int, seed: int = 0, with_events: bool = True) -> Re
     )
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def named() -> list[tuple[str, list[ReplicationResult]]]:
+    return [(name, [make_result(i, j) for i in range(12)]) for j, name in enumerate(NAMES)]
+
+
+def _columns(named: list[tuple[str, list[ReplicationResult]]]) -> list[tuple[str, dict]]:
+    return [(name, columns_from_results(results)) for name, results in named]
+
+
+def _bands(named: list[tuple[str, list[ReplicationResult]]]) -> list[tuple[str, np.ndarray]]:
     return [
-        ("baseline", [make_result(i, 0) for i in range(12)]),
-        ("hardline", [make_result(i, 1) for i in range(12)]),
+        (name, np.quantile(np.stack([r.tension for r in results]), BAND_QUANTILES, axis=0))
+        for name, results in named
     ]
 
 
@@ -119,132 +144,141 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
+def _header(path: Path) -> list[str]:
+    with path.open(newline="", encoding="utf-8") as fh:
+        return next(csv.reader(fh))
+
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
 # ----------------------------------------------------------------------------- figures
 
 
-@pytest.mark.parametrize("scenarios", [1, 2])
-def test_write_all_plots(
-    tmp_path: Path, named: list[tuple[str, list[ReplicationResult]]], scenarios: int
-) -> None:
-    import matplotlib.pyplot as plt
-
-    from sim.plots.figures import write_all_plots
-
-    paths = write_all_plots(named[:scenarios], START, tmp_path / "plots")
-    assert len(paths) == 4 and len(set(paths)) == 4
-    for p in paths:
-        assert p.suffix == ".png"
-        assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert _no_temp_files(tmp_path / "plots")
-    assert plt.get_fignums() == []  # every figure closed
-
-
-def test_plots_other_format_and_single_functions(
-    tmp_path: Path, named: list[tuple[str, list[ReplicationResult]]]
+@pytest.mark.parametrize("scenarios", [1, 2, 5])
+@pytest.mark.parametrize(
+    "figure", ["fan_chart", "rung_distribution", "casualty_histograms", "event_count_histograms"]
+)
+def test_each_figure(
+    tmp_path: Path,
+    named: list[tuple[str, list[ReplicationResult]]],
+    figure: str,
+    scenarios: int,
 ) -> None:
     import matplotlib.pyplot as plt
 
     from sim.plots import figures
 
-    paths = figures.write_all_plots(named, START, tmp_path, fmt="svg")
-    assert all(p.suffix == ".svg" and b"<svg" in p.read_bytes()[:500] for p in paths)
-    one = figures.event_count_histograms(named, tmp_path / "counts.png", types=("mine_blast",))
-    assert one.exists()
-    figures.rung_distribution([("empty", [])], tmp_path / "empty.png")
+    chosen = named[:scenarios]
+    path = tmp_path / "plots" / f"{figure}.png"
+    if figure == "fan_chart":
+        got = figures.fan_chart(_bands(chosen), START, path)
+    elif figure == "event_count_histograms":  # two panels (the six defaults: write_all_plots)
+        types = ("mine_blast", "small_arms_exchange")
+        got = figures.event_count_histograms(_columns(chosen), path, types=types)
+    else:
+        got = getattr(figures, figure)(_columns(chosen), path)
+    assert got == path
+    data = path.read_bytes()
+    assert data[:8] == PNG and len(data) > 5000
+    assert _no_temp_files(path.parent)
+    assert plt.get_fignums() == []  # the figure is closed
+
+
+def test_write_all_plots(tmp_path: Path, named: list[tuple[str, list[ReplicationResult]]]) -> None:
+    import matplotlib.pyplot as plt
+
+    from sim.plots.figures import write_all_plots
+
+    folder = tmp_path / "plots"
+    paths = write_all_plots(_columns(named[:2]), _bands(named[:2]), START, folder, fmt="svg")
+    assert paths == [
+        folder / "tension_fan.svg",
+        folder / "highest_rung.svg",
+        folder / "casualties.svg",
+        folder / "event_counts.svg",
+    ]
+    assert all(b"<svg" in p.read_bytes()[:500] for p in paths)
+    assert _no_temp_files(folder)
+    assert plt.get_fignums() == []
+
+
+@pytest.mark.filterwarnings("ignore:No artists with labels:UserWarning")
+def test_plots_edge_cases(tmp_path: Path, named: list[tuple[str, list[ReplicationResult]]]) -> None:
+    import matplotlib.pyplot as plt
+
+    from sim.plots import figures
+
+    cols = _columns(named[:2])
+    # a scenario without replications yet (nothing stored), and no scenario at all
+    empty = columns_from_results([])
+    empty |= {k: np.zeros(0) for k in named[0][1][0].outcomes}
+    figures.rung_distribution([("empty", empty)], tmp_path / "empty.png")
+    figures.casualty_histograms([("empty", empty)], tmp_path / "empty_casualties.png")
+    figures.fan_chart([("empty", np.full((5, DAYS), np.nan))], START, tmp_path / "empty_fan.png")
+    figures.rung_distribution([], tmp_path / "none.png")
+    for name in ("empty.png", "empty_casualties.png", "empty_fan.png", "none.png"):
+        assert (tmp_path / name).read_bytes()[:8] == PNG
+    with pytest.raises(ValueError):
+        figures.event_count_histograms(cols, tmp_path / "no_types.png", types=())
+    assert not (tmp_path / "no_types.png").exists()
+    assert _no_temp_files(tmp_path)
     assert plt.get_fignums() == []
 
 
 # ----------------------------------------------------------------------------- writers
 
 
+def test_csv_value() -> None:
+    assert csv_value(None) == "" and csv_value(float("nan")) == ""
+    assert csv_value(np.float32("nan")) == ""
+    assert csv_value(True) == 1 and csv_value(np.bool_(False)) == 0
+    assert csv_value(np.int64(7)) == 7 and type(csv_value(np.int64(7))) is int
+    assert csv_value(3.0) == 3 and type(csv_value(3.0)) is int  # whole floats as integers
+    assert csv_value(-0.0) == 0
+    assert csv_value(0.1) == "0.1" and csv_value(np.float64(1 / 3)) == repr(1 / 3)
+    assert float(csv_value(np.float32(0.1))) == float(np.float32(0.1))  # round-trips exactly
+    assert csv_value(2.0**53) == repr(2.0**53)  # beyond exact integers: kept as a float
+    assert csv_value(float("inf")) == "inf"
+    assert csv_value(dt.date(2024, 7, 1)) == "2024-07-01"
+    assert csv_value("0874") == "0874"  # text untouched (leading zeros kept)
+
+
 def test_write_outcomes_csv(
     tmp_path: Path, named: list[tuple[str, list[ReplicationResult]]]
 ) -> None:
-    rows = [row for name, res in named for row in outcome_rows(name, res, seed=42)]
+    named = named[:2]
+    rows = [
+        {"scenario": name, "replication": r.replication, "seed": 42, **r.outcomes}
+        for name, results in named
+        for r in results
+    ]
     path = write_outcomes_csv(tmp_path / "outcomes.csv", rows)
     back = _read_csv(path)
     assert list(back[0])[:3] == ["scenario", "replication", "seed"]
     assert list(back[0])[3:] == list(named[0][1][0].outcomes)
     assert len(back) == 24
-    flat = [r for _, results in named for r in results]
-    for row, res in zip(back, flat, strict=True):
+    flat = [(name, r) for name, results in named for r in results]
+    for row, (name, res) in zip(back, flat, strict=True):
+        assert row["scenario"] == name
         assert int(row["replication"]) == res.replication and row["seed"] == "42"
         for key, value in res.outcomes.items():
             if math.isnan(value):
                 assert row[key] == ""
             else:
-                assert float(row[key]) == pytest.approx(value, rel=1e-15)
+                assert float(row[key]) == value  # repr round-trips exactly
     assert _no_temp_files(tmp_path)
+    # the lead columns come first whatever the order of the row's keys
+    swapped = write_outcomes_csv(tmp_path / "o2.csv", [{"x": 1.5, "seed": 1, "replication": 0}])
+    assert _header(swapped) == ["scenario", "replication", "seed", "x"]
 
 
 def test_write_outcomes_csv_empty(tmp_path: Path) -> None:
     path = write_outcomes_csv(tmp_path / "o.csv", [])
     assert path.read_text().strip() == "scenario,replication,seed"
-
-
-def test_write_monthly_counts_csv(
-    tmp_path: Path, named: list[tuple[str, list[ReplicationResult]]]
-) -> None:
-    name, results = named[0]
-    back = _read_csv(write_monthly_counts_csv(tmp_path / "monthly.csv", name, results))
-    assert list(back[0]) == ["scenario", "replication", "month", "event_type", "count"]
-    assert all(int(r["count"]) > 0 and r["scenario"] == name for r in back)
-    assert sum(int(r["count"]) for r in back) == sum(int(r.monthly_counts.sum()) for r in results)
-    for r in back:
-        res = results[int(r["replication"])]
-        m, k = res.months.index(r["month"]), TYPE_INDEX[r["event_type"]]
-        assert res.monthly_counts[m, k] == int(r["count"])
-
-
-def test_write_trajectories(
-    tmp_path: Path, named: list[tuple[str, list[ReplicationResult]]]
-) -> None:
-    npz, summary = write_trajectories(tmp_path / "trajectories.npz", named, start_date=START)
-    assert summary == tmp_path / SUMMARY_NAME
-    with np.load(npz) as data:
-        assert list(data["scenarios"]) == ["baseline", "hardline"]
-        for name, results in named:
-            tension, rung = data[f"tension_{name}"], data[f"rung_{name}"]
-            assert tension.shape == rung.shape == (12, DAYS)
-            assert tension.dtype == np.float32 and rung.dtype == np.int8
-            np.testing.assert_array_equal(tension[3], results[3].tension)
-            np.testing.assert_array_equal(rung[5], results[5].rung)
-            assert data[f"replication_{name}"].tolist() == list(range(12))
-    rows = _read_csv(summary)
-    assert len(rows) == 2 * DAYS
-    row = [r for r in rows if r["scenario"] == "hardline" and r["day"] == "40"][0]
-    assert row["date"] == (START + dt.timedelta(days=40)).isoformat()
-    t = np.stack([r.tension for r in named[1][1]]).astype(np.float64)[:, 40]
-    rg = np.array([r.rung[40] for r in named[1][1]])
-    assert float(row["tension_median"]) == pytest.approx(np.median(t))
-    assert float(row["tension_p05"]) == pytest.approx(np.quantile(t, 0.05))
-    assert float(row["tension_p95"]) == pytest.approx(np.quantile(t, 0.95))
-    assert float(row["mean_rung"]) == pytest.approx(rg.mean())
-    assert float(row["p_rung_ge_3"]) == pytest.approx((rg >= 3).mean())
-
-
-def test_write_trajectories_with_scenario_objects(tmp_path: Path) -> None:
-    class FakeScenario:
-        name = "alt"
-        start_date = dt.date(2024, 7, 1)
-
-    _, summary = write_trajectories(tmp_path / "t.npz", [(FakeScenario(), [make_result(0)])])
-    rows = _read_csv(summary)
-    assert rows[0]["date"] == "2024-07-01" and rows[0]["scenario"] == "alt"
-
-
-def test_write_events_csv(tmp_path: Path, named: list[tuple[str, list[ReplicationResult]]]) -> None:
-    name, results = named[0]
-    results = results + [make_result(99, with_events=False)]
-    back = _read_csv(write_events_csv(tmp_path / "events.csv", name, results))
-    assert list(back[0]) == ["scenario", "replication", *EVENT_FIELDS]
-    expected = [(r.replication, ev) for r in results for ev in r.events or ()]
-    assert len(back) == len(expected)
-    for row, (rep, ev) in zip(back, expected, strict=True):
-        assert int(row["replication"]) == rep
-        assert row["type"] == ev.type and int(row["id"]) == ev.id
-        assert float(row["time"]) == ev.time
-        assert row["cameo"] == ev.cameo  # leading zeros kept ("0874" would be lost as a number)
+    assert write_outcomes_csv(tmp_path / "g.csv", iter([])).read_text().strip() == (
+        "scenario,replication,seed"
+    )
 
 
 def test_write_manifest(tmp_path: Path) -> None:
@@ -295,3 +329,246 @@ def test_interrupted_write_keeps_the_old_file(tmp_path: Path) -> None:
         fh.write("partial")
         raise RuntimeError
     assert not (tmp_path / "new.txt").exists() and _no_temp_files(tmp_path)
+    with atomic_open(tmp_path / "sub" / "b.bin", "wb") as fh:
+        fh.write(b"\x00\x01")
+    assert (tmp_path / "sub" / "b.bin").read_bytes() == b"\x00\x01"
+
+
+# ----------------------------------------------------------------------------- store exports
+
+SEED = 2024
+REPLICATIONS = 8
+
+
+@dc.dataclass
+class Stored:
+    store: Store
+    scenarios: list[Scenario]
+    results: dict[str, list[ReplicationResult]]
+
+
+def _hot(s: Scenario) -> Scenario:
+    """Escalation-prone: with seed 2024, wars before, on the first day of and inside July 2024."""
+    side = {"escalate_logit": 2.0, "rung_aversion": 0.6}
+    return replace(s, name="hot", response={"dprk": side, "rok": side})
+
+
+@pytest.fixture(scope="module")
+def stored(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stored]:
+    base = baseline()
+    scenarios = [base, load_scenario(ROOT / "scenarios" / "hardline_roe.toml"), _hot(base)]
+    store = Store(tmp_path_factory.mktemp("experiment") / STORE_NAME)
+    store.claim(
+        "test", [(s.name, s.start_date, s.horizon_days, scenario_to_toml(s)) for s in scenarios]
+    )
+    results = {}
+    for i, s in enumerate(scenarios):
+        rs = [run_replication(s, SEED, k, keep_events=True) for k in range(REPLICATIONS)]
+        results[s.name] = rs
+        sketch = DailySketch.empty(s.horizon_days)
+        for chunk in (rs[5:], rs[:2], rs[2:5]):  # batches arrive out of order, as from workers
+            task = Task(i, s, SEED, tuple(r.replication for r in chunk), keep_events=True)
+            batch = reduce_results(task, chunk)
+            sketch.add(batch.tension, batch.rung)
+            store.write_batch(s.name, SEED, batch, sketch, keep_events=True)
+    yield Stored(store, scenarios, results)
+    store.close()
+
+
+def test_the_store_holds_the_replications(stored: Stored) -> None:
+    assert len({s.name for s in stored.scenarios}) == 3
+    hot = stored.results["hot"]
+    ends = sorted(r.outcomes["end_day"] for r in hot)
+    assert any(r.outcomes["ended_in_war"] for r in hot) and ends[-1] == 405.0  # war and peace
+    for s in stored.scenarios:
+        assert stored.store.done(s.name).tolist() == list(range(REPLICATIONS))
+        expected = columns_from_results(stored.results[s.name])
+        got = stored.store.outcome_columns(s.name)
+        assert list(got) == list(expected)
+        for key in expected:
+            np.testing.assert_array_equal(got[key], expected[key])  # NULL back as NaN
+        assert got["replication"].dtype == np.int64
+        for a, b in zip(outcome_table(got), outcome_table(expected), strict=True):
+            assert a.keys() == b.keys()
+            assert a == {k: pytest.approx(v, nan_ok=True) for k, v in b.items()}
+        part = stored.store.outcome_columns(s.name, ["highest_rung"])
+        assert list(part) == ["replication", "highest_rung"]
+
+
+def test_export_outcomes_csv(tmp_path: Path, stored: Stored) -> None:
+    names = [s.name for s in stored.scenarios][::-1]  # scenarios in the order asked for
+    path = export_outcomes_csv(stored.store, tmp_path / "outcomes.csv", names)
+    keys = list(stored.results[names[0]][0].outcomes)
+    assert _header(path) == ["scenario", "replication", "seed", *keys]
+    back = _read_csv(path)
+    expected = [(name, r) for name in names for r in stored.results[name]]
+    assert len(back) == len(expected) == 3 * REPLICATIONS
+    blanks = 0
+    for row, (name, res) in zip(back, expected, strict=True):
+        assert (row["scenario"], row["replication"], row["seed"]) == (
+            name,
+            str(res.replication),
+            str(SEED),
+        )
+        for key, value in res.outcomes.items():
+            if math.isnan(value):
+                assert row[key] == "", (name, res.replication, key)
+                blanks += 1
+            else:
+                assert float(row[key]) == value, (name, res.replication, key)
+    assert blanks > 0  # rungs never reached are written as empty cells
+    one = _read_csv(export_outcomes_csv(stored.store, tmp_path / "one.csv", ["hot"]))
+    assert [r["replication"] for r in one] == [str(k) for k in range(REPLICATIONS)]
+    assert _no_temp_files(tmp_path)
+
+
+def test_export_monthly_counts_csv(tmp_path: Path, stored: Stored) -> None:
+    names = [s.name for s in stored.scenarios]
+    path = export_monthly_counts_csv(stored.store, tmp_path / "monthly.csv", names)
+    assert _header(path) == ["scenario", "replication", "month", "event_type", "count"]
+    back = [
+        (r["scenario"], int(r["replication"]), r["month"], r["event_type"], int(r["count"]))
+        for r in _read_csv(path)
+    ]
+    expected = [
+        (name, res.replication, month, t, int(res.monthly_counts[m, k]))
+        for name in names
+        for res in stored.results[name]
+        for m, month in enumerate(res.months)
+        for k, t in enumerate(TYPE_NAMES)
+        if res.monthly_counts[m, k]
+    ]
+    assert back == expected  # non-zero counts only, by scenario, replication, month, type
+    total = sum(int(r.monthly_counts.sum()) for rs in stored.results.values() for r in rs)
+    assert sum(c for *_, c in back) == total
+
+
+def test_export_events_csv(tmp_path: Path, stored: Stored) -> None:
+    names = ["hot", stored.scenarios[0].name]
+    path = export_events_csv(stored.store, tmp_path / "events.csv", names)
+    assert _header(path) == ["scenario", "replication", *EVENT_FIELDS]
+    back = _read_csv(path)
+    expected = [
+        (name, res.replication, ev)
+        for name in names
+        for res in stored.results[name]
+        for ev in sorted(res.events or (), key=lambda e: e.id)
+    ]
+    assert len(back) == len(expected) > 0
+    for row, (name, rep, ev) in zip(back, expected, strict=True):
+        assert row["scenario"] == name and int(row["replication"]) == rep
+        for field in EVENT_FIELDS:
+            value = getattr(ev, field)
+            if isinstance(value, str):
+                assert row[field] == value, field  # cameo "0874" keeps its leading zero
+            elif isinstance(value, float):
+                assert float(row[field]) == value, field
+            else:
+                assert row[field] == str(value), field
+    assert any(row["cameo"].startswith("0") for row in back)
+
+
+def _day(s: Scenario, month: str) -> int:
+    return (dt.date.fromisoformat(f"{month}-01") - s.start_date).days
+
+
+@pytest.mark.parametrize(
+    ("first", "last"),
+    [
+        ("2024-07", "2024-12"),
+        ("2023-11", "2023-12"),
+        ("2024-06", "2024-07"),
+        ("2024-12", "2025-02"),
+    ],
+)
+def test_store_window_matches_the_replications(stored: Stored, first: str, last: str) -> None:
+    for s in stored.scenarios:
+        results = stored.results[s.name]
+        months = results[0].months
+        inside = [m for m, label in enumerate(months) if first <= label <= last]
+        lo = max(0, _day(s, first))
+        y, m = (int(p) for p in last.split("-"))
+        hi = (dt.date(y + 1, 1, 1) if m == 12 else dt.date(y, m + 1, 1)) - s.start_date
+        expected_top = [int(r.rung[lo : hi.days].max()) for r in results]
+        for types in [*(t for _, t in FORECAST_COUNTS), ("mine_blast", "warning_shots"), ()]:
+            cols = [TYPE_INDEX[t] for t in types]
+            expected = [int(r.monthly_counts[np.ix_(inside, cols)].sum()) for r in results]
+            counts, top = stored.store.window(s.name, first, last, types)
+            assert counts.tolist() == expected, (s.name, types)
+            assert top.tolist() == expected_top, s.name
+            assert counts.dtype == top.dtype == np.int64
+
+
+def test_forecast_from_the_store(stored: Stored) -> None:
+    """The July-December forecast, as the command line builds it, against in-memory results."""
+    s = stored.scenarios[2]
+    results = stored.results[s.name]
+    lo = _day(s, "2024-07")
+    tops = np.array([r.rung[lo:].max() for r in results])
+    assert tops.min() < 7 and tops.max() == 7  # a war began before or in the window
+    counts = [
+        (label, stored.store.window(s.name, "2024-07", "2024-12", t)[0])
+        for label, t in FORECAST_COUNTS
+    ]
+    rows = forecast_table(counts, stored.store.window(s.name, "2024-07", "2024-12", ())[1])
+    blasts = rows[0]
+    july = results[0].months.index("2024-07")
+    n = [int(r.monthly_counts[july:, TYPE_INDEX["mine_blast"]].sum()) for r in results]
+    assert blasts["quantity"] == "mine blasts" and blasts["mean"] == pytest.approx(np.mean(n))
+    war = [r for r in rows if r["quantity"] == f"P(highest rung>={len(RUNGS) - 1})"][0]
+    assert war["mean"] == np.mean(tops >= 7)
+
+
+def test_trajectory_rows(stored: Stored) -> None:
+    for s in stored.scenarios:
+        results = stored.results[s.name]
+        tension = np.stack([r.tension for r in results])  # float32, (replications, days)
+        rung = np.stack([r.rung for r in results])
+        sketch = stored.store.sketch(s.name, s.horizon_days)
+        # merged batch by batch, stored and read back: the same as folding everything at once
+        assert sketch == DailySketch.empty(s.horizon_days).add(tension, rung)
+        rows = trajectory_rows(s.name, s.start_date, sketch)
+        assert len(rows) == s.horizon_days
+        quantile_keys = ["tension_p05", "tension_p25", "tension_p50", "tension_p75", "tension_p95"]
+        assert list(rows[0]) == [
+            "scenario",
+            "day",
+            "date",
+            "replications",
+            "tension_mean",
+            *quantile_keys,
+            "mean_rung",
+            *(f"p_rung_ge_{k}" for k in range(1, len(RUNGS))),
+        ]
+        assert [r["day"] for r in rows] == list(range(s.horizon_days))
+        assert rows[0]["date"] == s.start_date.isoformat()
+        assert rows[-1]["date"] == s.end_date.isoformat()
+        assert {r["scenario"] for r in rows} == {s.name}
+        assert {r["replications"] for r in rows} == {REPLICATIONS}
+
+        exact = tension.astype(np.float64)
+        # the mean comes from a fixed-point sum with step 2**-20: within half a step
+        got = np.array([r["tension_mean"] for r in rows])
+        np.testing.assert_allclose(got, exact.mean(axis=0), rtol=0, atol=2.0**-21 + 1e-12)
+        # quantiles (linear, as np.quantile) are placed inside bins 1/64 of an octave wide
+        reference = np.quantile(exact, BAND_QUANTILES, axis=0)
+        for key, ref in zip(quantile_keys, reference, strict=True):
+            got = np.array([r[key] for r in rows])
+            assert (np.abs(got - ref) <= ref / 64 + 2.0**-10).all(), key
+        np.testing.assert_allclose([r["mean_rung"] for r in rows], rung.mean(axis=0), rtol=1e-15)
+        for k in range(1, len(RUNGS)):
+            share = np.array([r[f"p_rung_ge_{k}"] for r in rows])
+            np.testing.assert_allclose(share, (rung >= k).mean(axis=0), rtol=1e-15)
+        if s.name == "hot":
+            assert rows[-1]["p_rung_ge_7"] == np.mean([r.outcomes["ended_in_war"] for r in results])
+    # the readable per-day table written back into the store
+    rows = [
+        row
+        for s in stored.scenarios
+        for row in trajectory_rows(
+            s.name, s.start_date, stored.store.sketch(s.name, s.horizon_days)
+        )
+    ]
+    stored.store.write_daily(rows)
+    back = list(stored.store.iter_rows("SELECT * FROM daily ORDER BY scenario, day"))
+    assert back == sorted(rows, key=lambda r: (r["scenario"], r["day"]))

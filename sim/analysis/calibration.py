@@ -9,12 +9,15 @@ balloon waves from 2024-05-28 to 06-26, loudspeakers back on 2024-06-09, no exch
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from sim.analysis.stats import proportion_ci, quantile_interval
 from sim.model.events import FIRST_ARMED_RUNG, Event
+from sim.model.result import ReplicationResult
+from sim.scenario.params import Scenario
 
 BLASTS_BY = dt.date(2024, 6, 18)  # JCS report of "several" blasts
 CROSSINGS_MONTH = (dt.date(2024, 6, 1), dt.date(2024, 6, 30))
@@ -84,10 +87,14 @@ def calibration_stats(events: tuple[Event, ...] | list[Event], start: dt.date) -
     )
 
 
-def calibration_table(results: list, start: dt.date) -> list[dict]:
+def replication_stats(scenario: Scenario, result: ReplicationResult) -> CalibrationStats:
+    """One replication's calibration figures (run in the workers; needs its events)."""
+    return calibration_stats(result.events or (), scenario.start_date)
+
+
+def calibration_table(st: Sequence[CalibrationStats]) -> list[dict]:
     """The record beside the model: counts with their central 90% interval, shares with their
     95% Wilson interval, and whether the record is consistent with the model."""
-    st = [calibration_stats(r.events or (), start) for r in results]
     n = len(st)
 
     def count_row(check: str, observed: int, xs: list[int], rule: str) -> dict:

@@ -6,10 +6,9 @@ Tables are lists of flat dicts (one per row) so the same rows can be printed wit
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import numbers
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -20,12 +19,12 @@ from sim.analysis.stats import (
     proportion_ci,
     quantile_interval,
 )
-from sim.analysis.windows import highest_rung_in_window, month_window_days, window_counts
 from sim.model.events import FIRST_ARMED_RUNG, RUNGS
 from sim.model.result import ReplicationResult
 
 Row = dict[str, object]
-Extract = Callable[[Sequence[ReplicationResult]], np.ndarray]
+Columns = Mapping[str, np.ndarray]  # "replication" and one array per outcome, same order
+Extract = Callable[[Columns], np.ndarray]
 PairedCI = Callable[[np.ndarray, np.ndarray], tuple[float, float, float]]
 NAN = float("nan")
 TOP_RUNG = len(RUNGS) - 1
@@ -40,35 +39,45 @@ FORECAST_COUNTS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
-def outcome_values(results: Sequence[ReplicationResult], key: str) -> np.ndarray:
-    """Outcome ``key`` of every replication (NaN where a replication lacks it)."""
-    return np.array([r.outcomes.get(key, NAN) for r in results], dtype=np.float64)
+def columns_from_results(results: Sequence[ReplicationResult]) -> dict[str, np.ndarray]:
+    """Outcome columns of replications held in memory (the store gives the same shape)."""
+    keys = list(results[0].outcomes) if results else []
+    out = {"replication": np.array([r.replication for r in results], dtype=np.int64)}
+    out |= {k: np.array([r.outcomes[k] for r in results], dtype=np.float64) for k in keys}
+    return out
 
 
-def _keys(results: Sequence[ReplicationResult]) -> list[str]:
-    return list(results[0].outcomes) if results else []
+def outcome_values(data: Columns, key: str) -> np.ndarray:
+    """Outcome ``key`` of every replication (NaN where it is missing)."""
+    if key in data:
+        return np.asarray(data[key], dtype=np.float64)
+    return np.full(len(data["replication"]), NAN)
 
 
-def _reached(results: Sequence[ReplicationResult], k: int) -> np.ndarray:
+def _keys(data: Columns) -> list[str]:
+    return [k for k in data if k != "replication"]
+
+
+def _reached(data: Columns, k: int) -> np.ndarray:
     """0/1 per replication: whether the highest rung reached ``k``."""
-    return (outcome_values(results, "highest_rung") >= k).astype(np.float64)
+    return (outcome_values(data, "highest_rung") >= k).astype(np.float64)
 
 
 def _outcome_of(key: str) -> Extract:
-    return lambda results: outcome_values(results, key)
+    return lambda data: outcome_values(data, key)
 
 
 def _reached_of(k: int) -> Extract:
-    return lambda results: _reached(results, k)
+    return lambda data: _reached(data, k)
 
 
-def _war(results: Sequence[ReplicationResult]) -> np.ndarray:
-    return (outcome_values(results, "ended_in_war") > 0).astype(np.float64)
+def _war(data: Columns) -> np.ndarray:
+    return (outcome_values(data, "ended_in_war") > 0).astype(np.float64)
 
 
-def _probabilities(results: Sequence[ReplicationResult]) -> list[tuple[str, np.ndarray]]:
-    rows = [(f"P(rung>={k})", _reached(results, k)) for k in range(1, TOP_RUNG + 1)]
-    rows.append(("P(war)", _war(results)))
+def _probabilities(data: Columns) -> list[tuple[str, np.ndarray]]:
+    rows = [(f"P(rung>={k})", _reached(data, k)) for k in range(1, TOP_RUNG + 1)]
+    rows.append(("P(war)", _war(data)))
     return rows
 
 
@@ -88,32 +97,29 @@ def _prop_row(name: str, hits: np.ndarray) -> Row:
     return {"outcome": name, "mean": p, "ci_lo": lo, "ci_hi": hi, "n": int(hits.size)}
 
 
-def outcome_table(results: Sequence[ReplicationResult]) -> list[Row]:
+def outcome_table(data: Columns) -> list[Row]:
     """Mean and 95% interval of every outcome of one scenario.
 
     Columns: ``outcome, mean, ci_lo, ci_hi, n``. Numeric outcomes get a t-interval; then
     ``P(rung>=k)`` for k = 1..7 and ``P(war)`` get Wilson intervals; last, ``first_day_rung_k``
     is the mean over the replications that reached rung k, with ``n`` the number reaching it.
     """
-    keys = _keys(results)
-    rows = [_mean_row(k, outcome_values(results, k)) for k in keys if not k.startswith(FIRST_DAY)]
-    rows += [_prop_row(name, hits) for name, hits in _probabilities(results)]
-    rows += [_mean_row(k, outcome_values(results, k)) for k in keys if k.startswith(FIRST_DAY)]
+    keys = _keys(data)
+    rows = [_mean_row(k, outcome_values(data, k)) for k in keys if not k.startswith(FIRST_DAY)]
+    rows += [_prop_row(name, hits) for name, hits in _probabilities(data)]
+    rows += [_mean_row(k, outcome_values(data, k)) for k in keys if k.startswith(FIRST_DAY)]
     return rows
 
 
-def _aligned(
-    base: Sequence[ReplicationResult], other: Sequence[ReplicationResult]
-) -> tuple[list[ReplicationResult], list[ReplicationResult]]:
-    """The two scenarios' results on the replication indices they share, in index order."""
-    by_index = {r.replication: r for r in other}
-    pairs = [(r, by_index[r.replication]) for r in base if r.replication in by_index]
-    return [p[0] for p in pairs], [p[1] for p in pairs]
+def _aligned(base: Columns, other: Columns) -> tuple[Columns, Columns]:
+    """The two scenarios' outcomes on the replication indices they share, in index order."""
+    _, ib, io = np.intersect1d(base["replication"], other["replication"], return_indices=True)
+    return {k: np.asarray(v)[ib] for k, v in base.items()}, {
+        k: np.asarray(v)[io] for k, v in other.items()
+    }
 
 
-def compare_table(
-    named_results: Sequence[tuple[str, Sequence[ReplicationResult]]],
-) -> list[Row]:
+def compare_table(named_results: Sequence[tuple[str, Columns]]) -> list[Row]:
     """Scenarios side by side, each later one against the first, paired by replication.
 
     Columns: ``outcome``, each scenario's mean (column named after the scenario), then for each
@@ -178,25 +184,17 @@ def _probability_row(name: str, hits: np.ndarray) -> Row:
     }
 
 
-def forecast_table(
-    results: Sequence[ReplicationResult],
-    scenario_start: dt.date,
-    from_month: str = "2024-07",
-    to_month: str = "2024-12",
-) -> list[Row]:
-    """What one scenario forecasts for months ``from_month``..``to_month`` (inclusive).
+def forecast_table(counts: Sequence[tuple[str, np.ndarray]], top: np.ndarray) -> list[Row]:
+    """What one scenario forecasts for a window of months.
 
-    Columns: ``quantity, mean, ci_lo, ci_hi, median, p05, p95``. Event counts and the highest
-    rung in the window get their mean with a 95% t-interval of the mean, and the median with the
-    central 90% of replications (what a single future could look like). ``P(exchange of fire)``
-    (any day of rung >= 4 in the window) and ``P(highest rung>=k)`` get Wilson intervals.
+    ``counts`` pairs each label of ``FORECAST_COUNTS`` with the window's event counts per
+    replication; ``top`` is the highest daily rung in the window per replication. Columns:
+    ``quantity, mean, ci_lo, ci_hi, median, p05, p95``. Counts and the highest rung get their
+    mean with a 95% t-interval of the mean, and the median with the central 90% of replications
+    (what a single future could look like). ``P(exchange of fire)`` (any day of rung >= 4 in
+    the window) and ``P(highest rung>=k)`` get Wilson intervals.
     """
-    rows = [
-        _distribution_row(label, window_counts(results, from_month, to_month, types).astype(float))
-        for label, types in FORECAST_COUNTS
-    ]
-    start_day, end_day = month_window_days(scenario_start, from_month, to_month)
-    top = highest_rung_in_window(results, start_day, end_day)
+    rows = [_distribution_row(label, np.asarray(c, dtype=float)) for label, c in counts]
     rows.append(_probability_row("P(exchange of fire)", (top >= FIRST_ARMED_RUNG).astype(float)))
     rows.append(_distribution_row("highest rung", top.astype(float)))
     rows += [

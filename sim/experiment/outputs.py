@@ -18,29 +18,17 @@ import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, Any
 
 import numpy as np
 
-from sim.analysis.trajectories import tension_bands
-from sim.model.events import EVENT_FIELDS, TYPE_NAMES
-from sim.model.result import ReplicationResult
+from sim.analysis.trajectories import BAND_QUANTILES
+from sim.experiment.sketch import DailySketch
+from sim.experiment.store import Store
+from sim.model.events import EVENT_FIELDS, RUNGS, TYPE_NAMES
 
 PathLike = str | os.PathLike[str]
 SUMMARY_NAME = "trajectory_summary.csv"
-
-
-class _Dated(Protocol):
-    """Anything named with a start date (a ``Scenario``); read-only, as dataclasses are frozen."""
-
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def start_date(self) -> dt.date: ...
-
-
-ScenarioKey = str | _Dated
 
 
 @contextmanager
@@ -97,14 +85,6 @@ def _write_rows(path: PathLike, fieldnames: Sequence[str], rows: Iterable[Mappin
     return Path(path)
 
 
-def outcome_rows(
-    scenario: str, results: Sequence[ReplicationResult], seed: int
-) -> Iterator[dict[str, object]]:
-    """Rows for :func:`write_outcomes_csv`: ``scenario, replication, seed`` and the outcomes."""
-    for r in results:
-        yield {"scenario": scenario, "replication": r.replication, "seed": seed, **r.outcomes}
-
-
 def write_outcomes_csv(path: PathLike, rows: Iterable[Mapping[str, object]]) -> Path:
     """One row per replication: ``scenario, replication, seed`` then the outcome columns.
 
@@ -123,131 +103,6 @@ def write_outcomes_csv(path: PathLike, rows: Iterable[Mapping[str, object]]) -> 
 def _chain(first: Mapping, rest: Iterator[Mapping]) -> Iterator[Mapping]:
     yield first
     yield from rest
-
-
-def write_monthly_counts_csv(
-    path: PathLike, scenario: str, results: Sequence[ReplicationResult]
-) -> Path:
-    """Long table ``scenario, replication, month, event_type, count`` of non-zero counts."""
-
-    def rows() -> Iterator[dict[str, object]]:
-        for r in results:
-            months, types = np.nonzero(r.monthly_counts)
-            for m, k in zip(months.tolist(), types.tolist(), strict=True):
-                yield {
-                    "scenario": scenario,
-                    "replication": r.replication,
-                    "month": r.months[m],
-                    "event_type": TYPE_NAMES[k],
-                    "count": int(r.monthly_counts[m, k]),
-                }
-
-    return _write_rows(path, ["scenario", "replication", "month", "event_type", "count"], rows())
-
-
-def _name_and_start(key: ScenarioKey, start_date: dt.date | None) -> tuple[str, dt.date | None]:
-    if isinstance(key, str):
-        return key, start_date
-    return key.name, key.start_date
-
-
-def _stack(results: Sequence[ReplicationResult], attr: str, dtype: type) -> np.ndarray:
-    if not results:
-        return np.zeros((0, 0), dtype=dtype)
-    return np.stack([np.asarray(getattr(r, attr), dtype=dtype) for r in results])
-
-
-def write_trajectories(
-    path: PathLike,
-    scenario_results: Iterable[tuple[ScenarioKey, Sequence[ReplicationResult]]]
-    | Mapping[str, Sequence[ReplicationResult]],
-    start_date: dt.date | None = None,
-) -> tuple[Path, Path]:
-    """Daily trajectories: a compressed ``.npz`` at ``path`` and a summary CSV beside it.
-
-    The archive holds, per scenario, ``tension_<name>`` (float32) and ``rung_<name>`` (int8)
-    of shape (replications, days), ``replication_<name>`` (the replication indices) and
-    ``scenarios`` (the names). ``trajectory_summary.csv`` in the same folder gives per day and
-    scenario: ``day, date, scenario, tension_median, tension_p05, tension_p25, tension_p75,
-    tension_p95, mean_rung, p_rung_ge_3``. Scenarios may be given by name (dates then come from
-    ``start_date``, blank if None) or as ``Scenario`` objects (their own start dates).
-    """
-    items = list(
-        scenario_results.items() if isinstance(scenario_results, Mapping) else scenario_results
-    )
-    arrays: dict[str, np.ndarray] = {}
-    names: list[str] = []
-    summary: list[dict[str, object]] = []
-    for key, results in items:
-        name, start = _name_and_start(key, start_date)
-        if name in names:
-            raise ValueError(f"scenario {name!r} given twice")
-        names.append(name)
-        tension = _stack(results, "tension", np.float32)
-        rung = _stack(results, "rung", np.int8)
-        arrays[f"tension_{name}"] = tension
-        arrays[f"rung_{name}"] = rung
-        arrays[f"replication_{name}"] = np.array([r.replication for r in results], np.int64)
-        summary.extend(_summary_rows(name, start, tension, rung))
-    arrays["scenarios"] = np.array(names, dtype=str)
-    target = Path(path)
-    with atomic_open(target, "wb") as fh:
-        np.savez_compressed(fh, **arrays)  # type: ignore[arg-type]  # stubs mistype **kwds
-    fields = [
-        "day",
-        "date",
-        "scenario",
-        "tension_median",
-        "tension_p05",
-        "tension_p25",
-        "tension_p75",
-        "tension_p95",
-        "mean_rung",
-        "p_rung_ge_3",
-    ]
-    csv_path = _write_rows(target.parent / SUMMARY_NAME, fields, summary)
-    return target, csv_path
-
-
-def _summary_rows(
-    name: str, start: dt.date | None, tension: np.ndarray, rung: np.ndarray
-) -> Iterator[dict[str, object]]:
-    if tension.size == 0:
-        return
-    q05, q25, q50, q75, q95 = tension_bands(tension)
-    mean_rung = rung.astype(np.float64).mean(axis=0)
-    p3 = (rung >= 3).mean(axis=0)
-    for day in range(tension.shape[1]):
-        yield {
-            "day": day,
-            "date": (start + dt.timedelta(days=day)).isoformat() if start else "",
-            "scenario": name,
-            "tension_median": float(q50[day]),
-            "tension_p05": float(q05[day]),
-            "tension_p25": float(q25[day]),
-            "tension_p75": float(q75[day]),
-            "tension_p95": float(q95[day]),
-            "mean_rung": float(mean_rung[day]),
-            "p_rung_ge_3": float(p3[day]),
-        }
-
-
-def write_events_csv(path: PathLike, scenario: str, results: Sequence[ReplicationResult]) -> Path:
-    """One row per event: ``scenario, replication`` and every field of ``Event``.
-
-    Replications run without keeping events (``events is None``) contribute no rows.
-    """
-
-    def rows() -> Iterator[dict[str, object]]:
-        for r in results:
-            for ev in r.events or ():
-                yield {
-                    "scenario": scenario,
-                    "replication": r.replication,
-                    **{f: getattr(ev, f) for f in EVENT_FIELDS},
-                }
-
-    return _write_rows(path, ["scenario", "replication", *EVENT_FIELDS], rows())
 
 
 def _json_default(value: object) -> object:
@@ -298,3 +153,77 @@ def write_table(path: PathLike, rows: Iterable[Mapping[str, object]]) -> Path:
     rows = list(rows)
     columns = list(dict.fromkeys(k for r in rows for k in r))
     return _write_rows(path, columns, rows)
+
+
+# --- exports from the store ------------------------------------------------------------------
+def trajectory_rows(name: str, start: dt.date, sketch: DailySketch) -> list[dict[str, object]]:
+    """Per day: tension mean and quantiles, mean rung and P(rung >= k), read off the sketch."""
+    q = sketch.quantiles(BAND_QUANTILES)
+    mean = sketch.mean_tension()
+    mean_rung = sketch.mean_rung()
+    shares = {k: sketch.p_rung_at_least(k) for k in range(1, len(RUNGS))}
+    rows = []
+    for day in range(sketch.days):
+        row: dict[str, object] = {
+            "scenario": name,
+            "day": day,
+            "date": (start + dt.timedelta(days=day)).isoformat(),
+            "replications": sketch.n,
+            "tension_mean": float(mean[day]),
+        }
+        row |= {
+            f"tension_p{round(100 * p):02d}": float(q[j, day]) for j, p in enumerate(BAND_QUANTILES)
+        }
+        row["mean_rung"] = float(mean_rung[day])
+        row |= {f"p_rung_ge_{k}": float(v[day]) for k, v in shares.items()}
+        rows.append(row)
+    return rows
+
+
+def write_trajectory_summary(path: PathLike, rows: Sequence[Mapping[str, object]]) -> Path:
+    return _write_rows(path, list(rows[0]) if rows else [], rows)
+
+
+def export_outcomes_csv(store: Store, path: PathLike, names: Sequence[str]) -> Path:
+    """``outcomes.csv`` streamed from the store: scenarios in order, replications ascending."""
+
+    def rows() -> Iterator[dict]:
+        for name in names:
+            yield from store.iter_rows(
+                "SELECT * FROM outcomes WHERE scenario = ? ORDER BY replication", (name,)
+            )
+
+    return write_outcomes_csv(path, rows())
+
+
+def export_monthly_counts_csv(store: Store, path: PathLike, names: Sequence[str]) -> Path:
+    """Long table ``scenario, replication, month, event_type, count`` of non-zero counts."""
+
+    def rows() -> Iterator[dict[str, object]]:
+        for name in names:
+            for r in store.iter_rows(
+                "SELECT * FROM monthly WHERE scenario = ? ORDER BY replication, month", (name,)
+            ):
+                for t in TYPE_NAMES:
+                    if r[t]:
+                        yield {
+                            "scenario": name,
+                            "replication": r["replication"],
+                            "month": r["month"],
+                            "event_type": t,
+                            "count": r[t],
+                        }
+
+    return _write_rows(path, ["scenario", "replication", "month", "event_type", "count"], rows())
+
+
+def export_events_csv(store: Store, path: PathLike, names: Sequence[str]) -> Path:
+    """One row per stored event: ``scenario, replication`` and every field of ``Event``."""
+
+    def rows() -> Iterator[dict]:
+        for name in names:
+            yield from store.iter_rows(
+                "SELECT * FROM events WHERE scenario = ? ORDER BY replication, id", (name,)
+            )
+
+    return _write_rows(path, ["scenario", "replication", *EVENT_FIELDS], rows())

@@ -1,7 +1,8 @@
 """Figures of an experiment: tension fan chart, highest-rung distribution, histograms.
 
-Each function takes ``named_results`` (a list of ``(scenario name, results)`` pairs; several
-scenarios are overlaid in distinct colours), writes one image and closes its figure. Only the
+Each function takes ``named`` (a list of ``(scenario name, data)`` pairs, where data are outcome
+columns or daily tension bands; several scenarios are overlaid in distinct colours), writes one
+image and closes its figure. Only the
 command-line layer imports this module, so selecting the non-interactive Agg backend here does
 not affect library users.
 """
@@ -12,7 +13,7 @@ import datetime as dt
 import os
 import tempfile
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import matplotlib
@@ -24,11 +25,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from sim.analysis.trajectories import tension_bands  # noqa: E402
 from sim.model.events import EVENT_TYPES, RUNGS  # noqa: E402
-from sim.model.result import ReplicationResult  # noqa: E402
 
-NamedResults = Sequence[tuple[str, Sequence[ReplicationResult]]]
+NamedColumns = Sequence[tuple[str, Mapping[str, np.ndarray]]]  # outcome columns per scenario
+NamedBands = Sequence[tuple[str, np.ndarray]]  # tension quantiles (5, days) per scenario
 PathLike = str | os.PathLike[str]
 
 DEFAULT_TYPES = (
@@ -63,9 +63,9 @@ def _save(fig: Figure, path: PathLike) -> Path:
     return target
 
 
-def _outcome(results: Sequence[ReplicationResult], *keys: str) -> np.ndarray:
+def _outcome(data: Mapping[str, np.ndarray], *keys: str) -> np.ndarray:
     """Sum of outcomes ``keys`` per replication."""
-    return np.array([sum(r.outcomes.get(k, 0.0) for k in keys) for r in results], dtype=float)
+    return np.sum([np.asarray(data[k], dtype=float) for k in keys], axis=0)
 
 
 def _integer_bins(values: Sequence[np.ndarray]) -> np.ndarray:
@@ -76,13 +76,14 @@ def _integer_bins(values: Sequence[np.ndarray]) -> np.ndarray:
     return np.arange(-0.5, top + step + 0.5, step)
 
 
-def fan_chart(named_results: NamedResults, start_date: dt.date, path: PathLike) -> Path:
+def fan_chart(named_bands: NamedBands, start_date: dt.date, path: PathLike) -> Path:
     """Tension at the end of each day: median line with 50% and 90% bands per scenario.
 
+    ``named_bands`` holds each scenario's 5th, 25th, 50th, 75th and 95th percentiles by day.
     Up to two scenarios share one panel; more get a panel each (small multiples on shared
     axes), with the first scenario's median drawn dashed in every panel as the reference.
     """
-    series = [(name, _tension_quantiles(rs)) for name, rs in named_results if rs]
+    series = [(name, q) for name, q in named_bands if np.isfinite(q).any()]
     shared = len(series) <= 2
     panels = 1 if shared else len(series)
     cols = min(panels, 4)
@@ -134,28 +135,23 @@ def fan_chart(named_results: NamedResults, start_date: dt.date, path: PathLike) 
     return _save(fig, path)
 
 
-def _tension_quantiles(results: Sequence[ReplicationResult]) -> np.ndarray:
-    """The 5th, 25th, 50th, 75th and 95th percentiles of daily tension, shape (5, days)."""
-    return tension_bands(np.stack([r.tension for r in results]))
-
-
-def rung_distribution(named_results: NamedResults, path: PathLike) -> Path:
+def rung_distribution(named: NamedColumns, path: PathLike) -> Path:
     """Share of replications whose highest rung is each rung of the ladder (grouped bars)."""
     fig, ax = plt.subplots(figsize=(10, 5), layout="constrained")
     x = np.arange(len(RUNGS))
-    k = max(1, len(named_results))
+    k = max(1, len(named))
     width = 0.8 / k
-    for i, (name, results) in enumerate(named_results):
-        top = _outcome(results, "highest_rung").astype(int)
+    for i, (name, data) in enumerate(named):
+        top = _outcome(data, "highest_rung").astype(int)
         share = np.bincount(np.clip(top, 0, len(RUNGS) - 1), minlength=len(RUNGS)) / max(
-            1, len(results)
+            1, top.size
         )
         ax.bar(
             x - 0.4 + width * (i + 0.5),
             share,
             width=width,
             color=_colour(i),
-            label=f"{name} (n={len(results)})",
+            label=f"{name} (n={top.size})",
         )
     labels = [f"{j}\n" + textwrap.fill(name, 12) for j, name in enumerate(RUNGS)]
     ax.set_xticks(x, labels, fontsize="small")
@@ -164,13 +160,13 @@ def rung_distribution(named_results: NamedResults, path: PathLike) -> Path:
     ax.set_xlabel("highest rung reached in the replication")
     ax.set_ylabel("probability (share of replications)")
     ax.grid(axis="y", alpha=0.3)
-    if named_results:
+    if named:
         ax.legend(fontsize="small")
     return _save(fig, path)
 
 
 def _histograms(
-    named_results: NamedResults,
+    named: NamedColumns,
     panels: Sequence[tuple[str, tuple[str, ...], str]],
     title: str,
     path: PathLike,
@@ -184,9 +180,9 @@ def _histograms(
         nrows, ncols, figsize=(4.2 * ncols, 3.4 * nrows), layout="constrained", squeeze=False
     )
     for ax, (panel_title, keys, xlabel) in zip(axes.flat, panels, strict=False):
-        values = [_outcome(res, *keys) for _, res in named_results]
+        values = [_outcome(data, *keys) for _, data in named]
         bins = _integer_bins(values)
-        for i, ((name, _), v) in enumerate(zip(named_results, values, strict=True)):
+        for i, ((name, _), v) in enumerate(zip(named, values, strict=True)):
             if v.size:
                 ax.hist(
                     v,
@@ -203,23 +199,23 @@ def _histograms(
         ax.grid(alpha=0.3)
     for ax in list(axes.flat)[len(panels) :]:
         ax.set_visible(False)
-    if named_results:
+    if named:
         axes.flat[0].legend(fontsize="small")
     fig.suptitle(title)
     return _save(fig, path)
 
 
-def casualty_histograms(named_results: NamedResults, path: PathLike) -> Path:
+def casualty_histograms(named: NamedColumns, path: PathLike) -> Path:
     """Killed plus injured per replication, by cause (mine blasts, exchanges of fire)."""
     panels = [
         ("mine blasts", ("killed_mines", "injured_mines"), "killed + injured (persons)"),
         ("exchanges of fire", ("killed_armed", "injured_armed"), "killed + injured (persons)"),
     ]
-    return _histograms(named_results, panels, "Casualties per replication by cause", path)
+    return _histograms(named, panels, "Casualties per replication by cause", path)
 
 
 def event_count_histograms(
-    named_results: NamedResults, path: PathLike, types: Sequence[str] = DEFAULT_TYPES
+    named: NamedColumns, path: PathLike, types: Sequence[str] = DEFAULT_TYPES
 ) -> Path:
     """Number of events of each type per replication over the horizon, a panel per type."""
     panels = [
@@ -230,17 +226,21 @@ def event_count_histograms(
         )
         for t in types
     ]
-    return _histograms(named_results, panels, "Event counts per replication", path)
+    return _histograms(named, panels, "Event counts per replication", path)
 
 
 def write_all_plots(
-    named_results: NamedResults, start_date: dt.date, folder: PathLike, fmt: str = "png"
+    named: NamedColumns,
+    named_bands: NamedBands,
+    start_date: dt.date,
+    folder: PathLike,
+    fmt: str = "png",
 ) -> list[Path]:
-    """Every figure into ``folder`` as ``<name>.<fmt>``; returns the paths written."""
+    """The outcome figures into ``folder`` as ``<name>.<fmt>``; returns the paths written."""
     out = Path(folder)
     return [
-        fan_chart(named_results, start_date, out / f"tension_fan.{fmt}"),
-        rung_distribution(named_results, out / f"highest_rung.{fmt}"),
-        casualty_histograms(named_results, out / f"casualties.{fmt}"),
-        event_count_histograms(named_results, out / f"event_counts.{fmt}"),
+        fan_chart(named_bands, start_date, out / f"tension_fan.{fmt}"),
+        rung_distribution(named, out / f"highest_rung.{fmt}"),
+        casualty_histograms(named, out / f"casualties.{fmt}"),
+        event_count_histograms(named, out / f"event_counts.{fmt}"),
     ]

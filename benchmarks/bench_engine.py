@@ -1,0 +1,133 @@
+"""The engine's figures, measured side by side in one run (absolute times here are noisy).
+
+    python benchmarks/bench_engine.py [--quick]
+
+Prints:
+1. the model's cost per SimPy event against a bare SimPy loop of timeouts (target <= 2.5x);
+2. replications per second for baseline_2024 on the serial and the process backend (all
+   cores), the parallel efficiency (target >= 0.9 on 2 cores), and how the batch size moves
+   the per-task overhead;
+3. the peak memory of an experiment of 1,000 replications against one of 20,000 (target
+   ratio <= 1.25), for the main process and for the largest worker.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench_model import bare_simpy, model
+
+from sim.experiment import engine
+from sim.experiment.backends import default_workers, make_backend
+from sim.scenario.loader import load_scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+BASELINE = ROOT / "scenarios" / "baseline_2024.toml"
+
+
+def per_event(n: int) -> None:
+    sim_time, events, _ = model(n)
+    bare = bare_simpy(events)
+    ratio = (sim_time / events) / (bare / events)
+    print(
+        f"1. cost per SimPy event: model {1e6 * sim_time / events:.2f} us, bare SimPy "
+        f"{1e6 * bare / events:.2f} us, ratio {ratio:.2f} (target <= 2.5)"
+    )
+
+
+def rate(backend_name: str, workers: int, n: int, batch_size: int = 0) -> float:
+    """Replications per second of a fresh experiment (pool start-up included)."""
+    scenario = load_scenario(BASELINE)
+    exp = engine.Experiment("run", (scenario,), 11)
+    with tempfile.TemporaryDirectory() as tmp:
+        store = engine.open_store(Path(tmp) / "x", exp, resume=False, force=False, facts={})
+        t = time.perf_counter()
+        backend = make_backend(backend_name, workers)
+        try:
+            engine.run(exp, store, backend, n, batch_size=batch_size, quiet=True)
+        finally:
+            backend.close()
+            store.close()
+        return n / (time.perf_counter() - t)
+
+
+def throughput(n: int) -> None:
+    workers = default_workers()
+    # alternate the two so that drift in the machine's load hits both alike
+    serial = [rate("serial", 1, n) for _ in range(2)]
+    process = [rate("process", workers, n) for _ in range(2)]
+    s, p = max(serial), max(process)
+    print(
+        f"2. replications/s: serial {s:.0f}, process on {workers} cores {p:.0f}; "
+        f"speed-up {p / s:.2f}, parallel efficiency {p / s / workers:.2f} (target >= 0.9)"
+    )
+    for size in (1, 5, 25):
+        r = rate("process", workers, n // 2, batch_size=size)
+        print(
+            f"   process, batch size {size:>3}: {r:.0f} replications/s ({r / p:.2f} of automatic)"
+        )
+
+
+def memory_child(n: int) -> None:
+    """Run one experiment in this process and print its peak RSS and its workers' (KiB)."""
+    from sim.cli import main
+
+    with tempfile.TemporaryDirectory() as tmp:
+        code = main(
+            [
+                "run",
+                str(BASELINE),
+                "-n",
+                str(n),
+                "--seed",
+                "3",
+                "--quiet",
+                "--out",
+                str(Path(tmp) / "m"),
+            ]
+        )
+    self_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    child_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    print(json.dumps({"code": code, "main": self_kib, "worker": child_kib}))
+
+
+def memory(small: int, large: int) -> None:
+    peaks = {}
+    for n in (small, large):
+        out = subprocess.run(
+            [sys.executable, __file__, "--memory-child", str(n)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        peaks[n] = json.loads(out.stdout.strip().splitlines()[-1])
+    a, b = peaks[small], peaks[large]
+    print(
+        f"3. peak memory, {small} vs {large} replications: main process {a['main'] / 1024:.0f} "
+        f"vs {b['main'] / 1024:.0f} MiB (ratio {b['main'] / a['main']:.2f}, target <= 1.25); "
+        f"largest worker {a['worker'] / 1024:.0f} vs {b['worker'] / 1024:.0f} MiB"
+    )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="smaller runs (a smoke check)")
+    ap.add_argument("--memory-child", type=int, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.memory_child:
+        memory_child(args.memory_child)
+        return
+    per_event(100 if args.quick else 300)
+    throughput(400 if args.quick else 2000)
+    memory(100, 2000) if args.quick else memory(1000, 20000)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,119 @@
+"""One task of an experiment: run a batch of replications and reduce them to what is stored.
+
+A worker returns a :class:`BatchResult`: outcome rows, monthly counts, the batch's daily
+trajectories (float32 and int8, about 2 kB per replication, cheaper to send than a compressed
+sketch is to build) and, when asked, the events. The parent folds the trajectories into its
+sketch and drops them, so what it holds stays small whatever the replication count.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from sim.model.events import EVENT_FIELDS
+from sim.model.replication import run_replication
+from sim.model.result import ReplicationResult
+from sim.scenario.params import Scenario
+
+
+@dataclass(frozen=True)
+class Task:
+    """Replications ``replications`` of scenario number ``scenario_index`` of an experiment."""
+
+    scenario_index: int
+    scenario: Scenario
+    root_seed: int
+    replications: tuple[int, ...]
+    keep_events: bool = False
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """What a task sends back: one row per replication, in the order of ``replications``.
+
+    ``monthly[r, m]`` holds the event counts of month ``months[m]`` by type (``TYPE_NAMES``
+    order) followed by that month's highest daily rung; ``tension[r]`` and ``rung[r]`` are the
+    replication's daily trajectory.
+    """
+
+    scenario_index: int
+    replications: tuple[int, ...]
+    outcome_names: tuple[str, ...]
+    outcomes: np.ndarray  # float64 (r, outcomes)
+    months: tuple[str, ...]
+    monthly: np.ndarray  # int32 (r, months, types + 1)
+    tension: np.ndarray  # float32 (r, days)
+    rung: np.ndarray  # int8 (r, days)
+    events: tuple[tuple[Any, ...], ...] = ()  # (replication, *EVENT_FIELDS) rows
+
+
+def month_starts(start: dt.date, months: Sequence[str], days: int) -> np.ndarray:
+    """Index of the first simulated day of each month (day 0 for the start month)."""
+    out = [0]
+    for label in months[1:]:
+        y, m = (int(p) for p in label.split("-"))
+        out.append(min(days, (dt.date(y, m, 1) - start).days))
+    return np.asarray(out, dtype=np.int64)
+
+
+def reduce_results(task: Task, results: Sequence[ReplicationResult]) -> BatchResult:
+    """Fold replications into a batch result (separate from running them, for tests)."""
+    first = results[0]
+    names = tuple(first.outcomes)
+    outcomes = np.array([[r.outcomes[k] for k in names] for r in results], dtype=np.float64)
+    rungs = np.stack([r.rung for r in results])
+    starts = month_starts(task.scenario.start_date, first.months, rungs.shape[1])
+    top = np.maximum.reduceat(rungs, starts, axis=1).astype(np.int32)
+    monthly = np.concatenate([np.stack([r.monthly_counts for r in results]), top[..., None]], 2)
+    events = tuple(
+        (r.replication, *(getattr(ev, f) for f in EVENT_FIELDS))
+        for r in results
+        for ev in r.events or ()
+    )
+    return BatchResult(
+        scenario_index=task.scenario_index,
+        replications=tuple(r.replication for r in results),
+        outcome_names=names,
+        outcomes=outcomes,
+        months=first.months,
+        monthly=monthly,
+        tension=np.stack([r.tension for r in results]),
+        rung=rungs,
+        events=events,
+    )
+
+
+def run_task(task: Task) -> BatchResult:
+    """Run a task's replications (in a worker) and reduce them."""
+    results = [
+        run_replication(task.scenario, task.root_seed, i, task.keep_events)
+        for i in task.replications
+    ]
+    return reduce_results(task, results)
+
+
+@dataclass(frozen=True)
+class MapTask:
+    """Replications of one scenario, each reduced by ``reduce`` (a module-level function)."""
+
+    scenario: Scenario
+    root_seed: int
+    replications: tuple[int, ...]
+    reduce: Callable[[Scenario, ReplicationResult], Any]
+    keep_events: bool = True
+
+
+def run_map_task(task: MapTask) -> tuple[tuple[int, ...], list[Any]]:
+    """Run a map task: its replication indices and one reduced value per replication."""
+    values = [
+        task.reduce(
+            task.scenario, run_replication(task.scenario, task.root_seed, i, task.keep_events)
+        )
+        for i in task.replications
+    ]
+    return task.replications, values

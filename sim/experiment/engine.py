@@ -1,0 +1,318 @@
+"""The experiment engine: plan batches, run them on a backend, stream them into the store.
+
+An experiment is a list of scenarios, a root seed and whether events are kept; its fingerprint
+names it. Replication *i* of a scenario is the same wherever and whenever it runs (see
+``sim.rng``), the store keys rows by (scenario, replication) and the trajectory sketch merges
+exactly, so the stored results do not depend on the backend, the worker count, the batch size
+or on how many times the run was interrupted and resumed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import shutil
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sim.analysis.stats import proportion_ci
+from sim.errors import InputError
+from sim.experiment.backends import Backend
+from sim.experiment.batch import MapTask, Task, run_map_task, run_task
+from sim.experiment.store import STORE_NAME, Store
+from sim.model.replication import run_replication
+from sim.model.result import ReplicationResult
+from sim.scenario.loader import scenario_to_dict, scenario_to_toml
+from sim.scenario.params import Scenario
+
+# Aim for tasks of this many seconds. Per-task overhead is ~0.1 ms for a process pool and ~2 ms
+# for Dask (DESIGN.md, "Performance facts"), plus ~5-10 ms in the parent to store a batch and
+# its sketch (benchmarks/bench_engine.py): this keeps the sum near 2% or less.
+TASK_SECONDS = {"serial": 0.5, "process": 0.5, "dask": 1.0}
+TASKS_PER_WORKER = 4  # at least this many tasks per worker, so the last ones balance out
+MAX_BATCH = 1000
+# Headline probabilities that --precision drives below the requested half-width.
+PRECISION_RUNGS = (3, 4, 5)  # P(highest rung >= k); P(war) is checked as well
+Z95 = 1.959963984540054
+# Files an experiment writes into its folder (what --force may remove).
+OUTPUT_GLOBS = ("*.csv", "manifest.json", "trajectories.npz", "plots/*")
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """What identifies an experiment's results: its scenarios, root seed and kind."""
+
+    kind: str
+    scenarios: tuple[Scenario, ...]
+    root_seed: int
+    keep_events: bool = False
+
+    @property
+    def names(self) -> list[str]:
+        return [s.name for s in self.scenarios]
+
+    def fingerprint(self) -> str:
+        doc = {
+            "kind": self.kind,
+            "root_seed": self.root_seed,
+            "keep_events": self.keep_events,
+            "scenarios": [scenario_to_dict(s) for s in self.scenarios],
+        }
+        text = json.dumps(doc, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def describe(self) -> str:
+        return f"{self.kind} of {', '.join(self.names)} with seed {self.root_seed}"
+
+
+class Interrupted(Exception):
+    """The run was stopped (Ctrl-C); whole batches written so far are kept."""
+
+
+# --- the results folder ---------------------------------------------------------------------
+def _wipe(folder: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        (folder / f"{STORE_NAME}{suffix}").unlink(missing_ok=True)
+    for pattern in OUTPUT_GLOBS:
+        for p in folder.glob(pattern):
+            if p.is_file():
+                p.unlink()
+    if (folder / "plots").is_dir() and not any((folder / "plots").iterdir()):
+        shutil.rmtree(folder / "plots")
+
+
+def open_store(
+    folder: Path, exp: Experiment, *, resume: bool, force: bool, facts: dict[str, object]
+) -> Store:
+    """The store for ``exp`` in ``folder``: new, or the one to resume; refuse anything else."""
+    folder = Path(folder)
+    path = folder / STORE_NAME
+    fingerprint = exp.fingerprint()
+    if path.exists() and not force:
+        store = Store(path)
+        same = store.get("fingerprint") == fingerprint
+        if not same or not resume:
+            held = store.get("description") or "an experiment"
+            done = store.get("replications_done") or "?"
+            store.close()
+            if not same:
+                raise InputError(
+                    "--out",
+                    None,
+                    str(folder),
+                    f"holds a different experiment ({held}); choose another --out, "
+                    "or pass --force to replace it",
+                )
+            raise InputError(
+                "--out",
+                None,
+                str(folder),
+                f"already holds this experiment ({done} replications stored); pass --resume "
+                "to continue or extend it, or --force to start again",
+            )
+        return store
+    if resume and not force:
+        raise InputError("--resume", None, str(folder), f"there is no {STORE_NAME} to resume")
+    if folder.exists() and any(folder.iterdir()) and not force:
+        raise InputError(
+            "--out", None, str(folder), "is not empty; choose another folder or pass --force"
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    _wipe(folder)
+    store = Store(path)
+    store.claim(
+        fingerprint,
+        [(s.name, s.start_date, s.horizon_days, scenario_to_toml(s)) for s in exp.scenarios],
+        description=exp.describe(),
+        kind=exp.kind,
+        root_seed=exp.root_seed,
+        keep_events=exp.keep_events,
+        **facts,
+    )
+    return store
+
+
+# --- planning -------------------------------------------------------------------------------
+def seconds_per_replication(scenario: Scenario, root_seed: int) -> float:
+    """A quick in-process timing of one replication (the second of two; the first warms up)."""
+    run_replication(scenario, root_seed, 0)
+    t0 = time.perf_counter()
+    run_replication(scenario, root_seed, 1)
+    return max(time.perf_counter() - t0, 1e-5)
+
+
+def choose_batch_size(backend: Backend, remaining: int, per_replication: float) -> int:
+    """Replications per task: long enough that per-task overhead is small, short enough that
+    every worker gets several tasks."""
+    by_time = math.ceil(TASK_SECONDS[backend.name] / per_replication)
+    by_balance = math.ceil(remaining / (TASKS_PER_WORKER * backend.workers))
+    return max(1, min(MAX_BATCH, by_time, by_balance))
+
+
+def plan(exp: Experiment, store: Store, n: int, batch_size: int) -> tuple[list[Task], int]:
+    """Tasks for the replications below ``n`` not yet stored, round-robin over scenarios."""
+    per_scenario = []
+    for i, s in enumerate(exp.scenarios):
+        todo = np.setdiff1d(np.arange(n, dtype=np.int64), store.done(s.name)).tolist()
+        chunks = [tuple(todo[k : k + batch_size]) for k in range(0, len(todo), batch_size)]
+        per_scenario.append([Task(i, s, exp.root_seed, c, exp.keep_events) for c in chunks])
+    tasks = [t for group in _round_robin(per_scenario) for t in group]
+    return tasks, sum(len(t.replications) for t in tasks)
+
+
+def _round_robin(groups: list[list[Task]]) -> Iterator[list[Task]]:
+    for k in range(max((len(g) for g in groups), default=0)):
+        yield [g[k] for g in groups if k < len(g)]
+
+
+# --- running --------------------------------------------------------------------------------
+def _progress(total: int, quiet: bool) -> Any:
+    from tqdm import tqdm
+
+    return tqdm(
+        total=total,
+        unit="rep",
+        file=sys.stderr,
+        disable=quiet or not sys.stderr.isatty(),
+        smoothing=0.1,
+        dynamic_ncols=True,
+    )
+
+
+def run(
+    exp: Experiment,
+    store: Store,
+    backend: Backend,
+    n: int,
+    *,
+    batch_size: int = 0,
+    quiet: bool = False,
+) -> int:
+    """Bring every scenario to replications 0..n-1; return the batch size used."""
+    if batch_size <= 0:
+        remaining = n * len(exp.scenarios) - sum(len(store.done(s.name)) for s in exp.scenarios)
+        per_rep = seconds_per_replication(exp.scenarios[0], exp.root_seed)
+        batch_size = choose_batch_size(backend, max(1, remaining), per_rep)
+    tasks, total = plan(exp, store, n, batch_size)
+    sketches = {s.name: store.sketch(s.name, s.horizon_days) for s in exp.scenarios}
+    bar = _progress(total, quiet)
+    try:
+        for result in backend.map_unordered(run_task, tasks):
+            name = exp.scenarios[result.scenario_index].name
+            sketches[name].add(result.tension, result.rung)
+            store.write_batch(name, exp.root_seed, result, sketches[name], exp.keep_events)
+            bar.update(len(result.replications))
+    except KeyboardInterrupt:
+        raise Interrupted() from None
+    finally:
+        bar.close()
+        done = sum(len(store.done(s.name)) for s in exp.scenarios)
+        store.set(replications_done=done)
+    return batch_size
+
+
+def headline_half_width(columns: dict[str, np.ndarray]) -> float:
+    """The widest 95% Wilson half-width among P(rung >= k) for k in PRECISION_RUNGS and P(war)."""
+    top = columns["highest_rung"]
+    flags = [top >= k for k in PRECISION_RUNGS] + [columns["ended_in_war"] > 0]
+    widths = []
+    for f in flags:
+        _, lo, hi = proportion_ci(int(f.sum()), int(f.size))
+        widths.append((hi - lo) / 2)
+    return max(widths)
+
+
+def replications_for(columns: dict[str, np.ndarray], half_width: float) -> int:
+    """Replications at which every headline Wilson half-width would drop below ``half_width``
+    if the observed shares held (a plan for the next round, checked again after it)."""
+    top = columns["highest_rung"]
+    shares = [float(np.mean(top >= k)) for k in PRECISION_RUNGS]
+    shares.append(float(np.mean(columns["ended_in_war"] > 0)))
+    need = 1
+    for p in shares:
+        m = 1
+        while True:
+            x = round(p * m)
+            _, lo, hi = proportion_ci(x, m)
+            if (hi - lo) / 2 < half_width:
+                break
+            m *= 2
+        lo_m, hi_m = m // 2, m  # bisect between the last failing and the first passing size
+        while hi_m - lo_m > 1:
+            mid = (lo_m + hi_m) // 2
+            _, lo, hi = proportion_ci(round(p * mid), mid)
+            lo_m, hi_m = (lo_m, mid) if (hi - lo) / 2 < half_width else (mid, hi_m)
+        need = max(need, hi_m)
+    return need
+
+
+def run_to_precision(
+    exp: Experiment,
+    store: Store,
+    backend: Backend,
+    first_n: int,
+    half_width: float,
+    max_n: int,
+    *,
+    batch_size: int = 0,
+    quiet: bool = False,
+) -> tuple[int, float]:
+    """Add rounds of replications until every headline probability of every scenario has a
+    95% half-width below ``half_width``, or ``max_n`` is reached. Returns (n, widest width).
+
+    Each round's size depends only on the stored outcomes, so the final count is the same on
+    every backend."""
+    n = min(first_n, max_n)
+    while True:
+        batch_size = run(exp, store, backend, n, batch_size=batch_size, quiet=quiet)
+        cols = [
+            store.outcome_columns(s.name, ("highest_rung", "ended_in_war")) for s in exp.scenarios
+        ]
+        widest = max(headline_half_width(c) for c in cols)
+        if widest < half_width or n >= max_n:
+            return n, widest
+        need = max(replications_for(c, half_width) for c in cols)
+        step = max(n // 10, 100)  # the share may move; never add less than a tenth
+        n = min(max_n, max(n + step, math.ceil(need * 1.05 / 100) * 100))
+
+
+# --- in-memory maps (calibration, tests) ----------------------------------------------------
+def map_replications(
+    backend: Backend,
+    scenario: Scenario,
+    root_seed: int,
+    n: int,
+    reduce: Callable[[Scenario, ReplicationResult], Any],
+    *,
+    batch_size: int = 50,
+    keep_events: bool = True,
+) -> list[Any]:
+    """``reduce(scenario, result)`` for replications 0..n-1, in replication order."""
+    tasks = [
+        MapTask(scenario, root_seed, tuple(range(lo, min(n, lo + batch_size))), reduce, keep_events)
+        for lo in range(0, n, batch_size)
+    ]
+    out: list[Any] = [None] * n
+    for reps, values in backend.map_unordered(run_map_task, tasks):
+        for i, v in zip(reps, values, strict=True):
+            out[i] = v
+    return out
+
+
+def keep_whole(scenario: Scenario, result: ReplicationResult) -> ReplicationResult:
+    """A ``reduce`` for :func:`map_replications` that keeps the whole result."""
+    return result
+
+
+def run_replications(
+    backend: Backend, scenario: Scenario, root_seed: int, n: int, keep_events: bool = False
+) -> list[ReplicationResult]:
+    """Whole results of replications 0..n-1 held in memory (small experiments and tests)."""
+    return map_replications(backend, scenario, root_seed, n, keep_whole, keep_events=keep_events)

@@ -1,0 +1,278 @@
+"""The on-disk store of an experiment: one SQLite file, readable without project code.
+
+Tables (``sqlite3 experiment.sqlite .schema`` shows them):
+
+- ``experiment``: key/value facts (fingerprint, root seed, version, outcome columns);
+- ``scenarios``: each scenario's index, name, start date, horizon and resolved TOML;
+- ``outcomes``: one row per replication, keyed by (scenario, replication), one column per outcome;
+- ``monthly``: per replication and calendar month, the count of each event type and ``top_rung``;
+- ``sketches``: per scenario, the per-day trajectory sketch (a BLOB, see ``sketch.py``);
+- ``daily``: per scenario and day, tension quantiles and rung shares read off the sketch;
+- ``events``: every event, when the experiment keeps them;
+- ``batches``: a log of the batches written.
+
+Each batch is written in one transaction, so a run killed at any moment leaves whole batches
+only, and the replications still missing are exactly those without an ``outcomes`` row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import sqlite3
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from sim.experiment.batch import BatchResult
+from sim.experiment.sketch import DailySketch
+from sim.model.events import EVENT_FIELDS, TYPE_NAMES
+
+STORE_NAME = "experiment.sqlite"
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+SCHEMA_VERSION = "1"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS experiment (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS scenarios (
+    scenario_index INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, start_date TEXT NOT NULL,
+    horizon_days INTEGER NOT NULL, resolved_toml TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sketches (
+    scenario TEXT PRIMARY KEY, replications INTEGER NOT NULL, sketch BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS batches (
+    id INTEGER PRIMARY KEY, scenario TEXT NOT NULL, replications INTEGER NOT NULL,
+    first_replication INTEGER NOT NULL, last_replication INTEGER NOT NULL, written TEXT NOT NULL);
+"""
+
+
+def _q(name: str) -> str:
+    """A quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+class StoreMismatch(Exception):
+    """The folder holds a different experiment (message says which)."""
+
+
+class Store:
+    """An experiment's SQLite file, opened for writing by one process."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.con = sqlite3.connect(self.path)
+        # WAL: readers (pandas, the sqlite3 shell) can look while batches are written, and a
+        # committed batch survives the process being killed.
+        self.con.execute("PRAGMA journal_mode=WAL")
+        self.con.execute("PRAGMA synchronous=NORMAL")
+        self.con.executescript(_SCHEMA)
+        self._outcome_names: tuple[str, ...] | None = self._stored_outcome_names()
+
+    # --- identity -------------------------------------------------------------------------
+    def get(self, key: str) -> str | None:
+        row = self.con.execute("SELECT value FROM experiment WHERE key = ?", (key,)).fetchone()
+        return None if row is None else row[0]
+
+    def set(self, **facts: object) -> None:
+        with self.con:
+            self.con.executemany(
+                "INSERT OR REPLACE INTO experiment (key, value) VALUES (?, ?)",
+                [(k, v if isinstance(v, str) else json.dumps(v)) for k, v in facts.items()],
+            )
+
+    def is_empty(self) -> bool:
+        return self.get("fingerprint") is None
+
+    def claim(
+        self, fingerprint: str, scenarios: Sequence[tuple[str, dt.date, int, str]], **facts: object
+    ) -> None:
+        """Record a new experiment's identity and scenarios (name, start, horizon, TOML)."""
+        with self.con:
+            self.con.executemany(
+                "INSERT INTO scenarios VALUES (?, ?, ?, ?, ?)",
+                [(i, n, d.isoformat(), h, t) for i, (n, d, h, t) in enumerate(scenarios)],
+            )
+        self.set(fingerprint=fingerprint, schema_version=SCHEMA_VERSION, **facts)
+
+    # --- writing --------------------------------------------------------------------------
+    def _stored_outcome_names(self) -> tuple[str, ...] | None:
+        text = self.get("outcome_columns")
+        return None if text is None else tuple(json.loads(text))
+
+    def _create_tables(self, names: Sequence[str], keep_events: bool) -> None:
+        cols = ", ".join(f"{_q(n)} REAL" for n in names)
+        types = ", ".join(f"{_q(t)} INTEGER NOT NULL" for t in TYPE_NAMES)
+        self.con.execute(
+            f"CREATE TABLE IF NOT EXISTS outcomes (scenario TEXT NOT NULL, "
+            f"replication INTEGER NOT NULL, seed INTEGER NOT NULL, {cols}, "
+            f"PRIMARY KEY (scenario, replication))"
+        )
+        self.con.execute(
+            f"CREATE TABLE IF NOT EXISTS monthly (scenario TEXT NOT NULL, "
+            f"replication INTEGER NOT NULL, month TEXT NOT NULL, {types}, "
+            f"top_rung INTEGER NOT NULL, PRIMARY KEY (scenario, replication, month))"
+        )
+        if keep_events:
+            fields = ", ".join(_q(f) for f in EVENT_FIELDS)
+            self.con.execute(
+                f"CREATE TABLE IF NOT EXISTS events (scenario TEXT NOT NULL, "
+                f"replication INTEGER NOT NULL, {fields})"
+            )
+            self.con.execute(
+                "CREATE INDEX IF NOT EXISTS events_by_replication ON events (scenario, replication)"
+            )
+        self.con.execute(
+            "INSERT OR REPLACE INTO experiment VALUES ('outcome_columns', ?)", (json.dumps(names),)
+        )
+        self._outcome_names = tuple(names)
+
+    def write_batch(
+        self, scenario: str, seed: int, batch: BatchResult, sketch: DailySketch, keep_events: bool
+    ) -> None:
+        """Store a batch's rows and the scenario's updated sketch, all or nothing."""
+        with self.con:
+            if self._outcome_names is None:
+                self._create_tables(batch.outcome_names, keep_events)
+            elif self._outcome_names != batch.outcome_names:
+                raise ValueError("outcome columns changed between batches")
+            reps = batch.replications
+            marks = ", ".join("?" * (3 + len(batch.outcome_names)))
+            self.con.executemany(
+                f"INSERT INTO outcomes VALUES ({marks})",
+                (
+                    (scenario, r, seed, *[None if v != v else v for v in row])  # NaN as NULL
+                    for r, row in zip(reps, batch.outcomes.tolist(), strict=True)
+                ),
+            )
+            marks = ", ".join("?" * (4 + len(TYPE_NAMES)))
+            self.con.executemany(
+                f"INSERT INTO monthly VALUES ({marks})",
+                (
+                    (scenario, r, month, *counts)
+                    for r, per_month in zip(reps, batch.monthly.tolist(), strict=True)
+                    for month, counts in zip(batch.months, per_month, strict=True)
+                ),
+            )
+            if batch.events:
+                marks = ", ".join("?" * (2 + len(EVENT_FIELDS)))
+                self.con.executemany(
+                    f"INSERT INTO events VALUES ({marks})",
+                    ((scenario, *row) for row in batch.events),
+                )
+            self.con.execute(
+                "INSERT OR REPLACE INTO sketches VALUES (?, ?, ?)",
+                (scenario, sketch.n, sketch.to_bytes()),
+            )
+            self.con.execute(
+                "INSERT INTO batches (scenario, replications, first_replication, "
+                "last_replication, written) VALUES (?, ?, ?, ?, ?)",
+                (scenario, len(reps), min(reps), max(reps), _now()),
+            )
+
+    def write_daily(self, rows: Sequence[dict[str, object]]) -> None:
+        """Replace the readable per-day trajectory table."""
+        if not rows:
+            return
+        cols = list(rows[0])
+        with self.con:
+            self.con.execute("DROP TABLE IF EXISTS daily")
+            self.con.execute(
+                f"CREATE TABLE daily ({', '.join(_q(c) for c in cols)}, "
+                "PRIMARY KEY (scenario, day))"
+            )
+            marks = ", ".join("?" * len(cols))
+            self.con.executemany(
+                f"INSERT INTO daily VALUES ({marks})", ([r[c] for c in cols] for r in rows)
+            )
+
+    # --- reading --------------------------------------------------------------------------
+    @property
+    def outcome_names(self) -> tuple[str, ...]:
+        return self._outcome_names or ()
+
+    def has_table(self, name: str) -> bool:
+        sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
+        return self.con.execute(sql, (name,)).fetchone() is not None
+
+    def done(self, scenario: str) -> np.ndarray:
+        """The replication indices already stored for ``scenario``, ascending."""
+        if not self.has_table("outcomes"):
+            return np.zeros(0, dtype=np.int64)
+        cur = self.con.execute(
+            "SELECT replication FROM outcomes WHERE scenario = ? ORDER BY replication", (scenario,)
+        )
+        return np.fromiter((r for (r,) in cur), dtype=np.int64)
+
+    def sketch(self, scenario: str, days: int) -> DailySketch:
+        row = self.con.execute(
+            "SELECT sketch FROM sketches WHERE scenario = ?", (scenario,)
+        ).fetchone()
+        return DailySketch.empty(days) if row is None else DailySketch.from_bytes(row[0])
+
+    def outcome_columns(self, scenario: str, names: Sequence[str] | None = None) -> dict:
+        """``replication`` and the named outcome columns (all by default) as float arrays."""
+        names = list(self.outcome_names if names is None else names)
+        if not self.has_table("outcomes"):
+            return {"replication": np.zeros(0, np.int64)} | {n: np.zeros(0) for n in names}
+        sql = (
+            f"SELECT replication{''.join(', ' + _q(n) for n in names)} FROM outcomes "
+            "WHERE scenario = ? ORDER BY replication"
+        )
+        table = self._fetch_array(sql, (scenario,), len(names) + 1, np.float64)
+        out = {"replication": table[:, 0].astype(np.int64)}
+        out |= {n: table[:, j + 1] for j, n in enumerate(names)}  # NULL reads as NaN
+        return out
+
+    def window(
+        self, scenario: str, first: str, last: str, types: Sequence[str]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Per replication: events of ``types`` in months ``first``..``last`` and the top rung.
+
+        Months are ``YYYY-MM`` labels; a window with no stored month is an error, since it would
+        read as "nothing happened"."""
+        unknown = [t for t in types if t not in TYPE_NAMES]
+        if unknown:
+            raise ValueError(f"unknown event types: {', '.join(unknown)}")
+        if not (_MONTH.match(first) and _MONTH.match(last)) or first > last:
+            raise ValueError(f"not a window of YYYY-MM months: {first!r}..{last!r}")
+        covered = 0
+        if self.has_table("monthly"):
+            (covered,) = self.con.execute(
+                "SELECT COUNT(DISTINCT month) FROM monthly "
+                "WHERE scenario = ? AND month BETWEEN ? AND ?",
+                (scenario, first, last),
+            ).fetchone()
+        if not covered:
+            raise ValueError(f"no simulated month of {scenario!r} lies in {first}..{last}")
+        total = " + ".join(f"SUM({_q(t)})" for t in types) or "0"
+        sql = (
+            f"SELECT {total}, MAX(top_rung) FROM monthly WHERE scenario = ? AND month BETWEEN ? "
+            "AND ? GROUP BY replication ORDER BY replication"
+        )
+        arr = self._fetch_array(sql, (scenario, first, last), 2, np.int64)
+        return arr[:, 0], arr[:, 1]
+
+    def _fetch_array(
+        self, sql: str, params: Sequence[object], width: int, dtype: type
+    ) -> np.ndarray:
+        """A query's rows as one numpy array, filled in chunks (no list of all rows in memory)."""
+        chunks = []
+        cur = self.con.execute(sql, params)
+        while rows := cur.fetchmany(4096):
+            chunks.append(np.array(rows, dtype=dtype).reshape(len(rows), width))
+        return np.concatenate(chunks) if chunks else np.zeros((0, width), dtype=dtype)
+
+    def iter_rows(self, sql: str, params: Sequence[object] = ()) -> Iterator[dict]:
+        """Rows of a query as dicts (for streaming CSV exports)."""
+        cur = self.con.execute(sql, params)
+        cols = [c[0] for c in cur.description]
+        for row in cur:
+            yield dict(zip(cols, row, strict=True))
+
+    def close(self) -> None:
+        self.con.close()
+
+
+def _now() -> str:
+    return dt.datetime.now().isoformat(timespec="seconds")
