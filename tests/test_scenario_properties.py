@@ -36,8 +36,12 @@ def _settable(kind: type) -> list[tuple[str, float | None, float | None]]:
 FLOATS = _settable(float)
 BOUNDED_FLOATS = [p for p in FLOATS if p[1] is not None or p[2] is not None]
 INTS = _settable(int)
-KNOWN_PATHS = [p for p, _, _ in FLOATS + INTS] + ["grayzone.loudspeaker_policy", "start_date",
-                                                  "diplomacy.hotline_working", "name"]
+KNOWN_PATHS = [p for p, _, _ in FLOATS + INTS] + [
+    "grayzone.loudspeaker_policy",
+    "start_date",
+    "diplomacy.hotline_working",
+    "name",
+]
 
 
 def test_the_parameter_lists_are_not_empty():
@@ -110,16 +114,23 @@ def test_bounded_floats_through_set(make_scenario_data, param, data):
 @given(st.sampled_from(INTS), st.data())
 def test_ints_reject_out_of_range_and_non_integers(make_scenario_data, param, data):
     path, lo, hi = param
-    whole = st.integers(min_value=None if lo is None else int(lo),
-                        max_value=None if hi is None else int(hi))
+    whole = st.integers(
+        min_value=None if lo is None else int(lo), max_value=None if hi is None else int(hi)
+    )
     good = data.draw(whole)
-    assert parameter_path_value(build_scenario(
-        _set(make_scenario_data(), path, good), "f"), path) == good
-    bad = data.draw(st.one_of(
-        st.integers(max_value=int(lo) - 1) if lo is not None else st.nothing(),
-        st.integers(min_value=int(hi) + 1) if hi is not None else st.nothing(),
-        finite, st.booleans(), st.text(),
-    ))
+    assert (
+        parameter_path_value(build_scenario(_set(make_scenario_data(), path, good), "f"), path)
+        == good
+    )
+    bad = data.draw(
+        st.one_of(
+            st.integers(max_value=int(lo) - 1) if lo is not None else st.nothing(),
+            st.integers(min_value=int(hi) + 1) if hi is not None else st.nothing(),
+            finite,
+            st.booleans(),
+            st.text(),
+        )
+    )
     with pytest.raises(InputError) as info:
         build_scenario(_set(make_scenario_data(), path, bad), "f")
     assert info.value.key == path
@@ -128,22 +139,50 @@ def test_ints_reject_out_of_range_and_non_integers(make_scenario_data, param, da
 # --- junk overrides ------------------------------------------------------------------------------
 junk_value = st.one_of(
     st.text(max_size=30),
-    st.sampled_from(["", "nan", "inf", "-inf", "true", "[1, 2]", "{a = 1}", "1e999", "0x10",
-                     '"unterminated', "2024-02-30", "2024-01-01T00:00:00", "1\nv = 2",
-                     "1\n[x]", "[" * 2000, "'''", "__import__('os').system('true')"]),
+    st.sampled_from(
+        [
+            "",
+            "nan",
+            "inf",
+            "-inf",
+            "true",
+            "[1, 2]",
+            "{a = 1}",
+            "1e999",
+            "0x10",
+            '"unterminated',
+            "2024-02-30",
+            "2024-01-01T00:00:00",
+            "1\nv = 2",
+            "1\n[x]",
+            "[" * 2000,
+            "'''",
+            "__import__('os').system('true')",
+        ]
+    ),
     finite.map(repr),
     st.integers().map(str),
 )
-junk_path = st.one_of(st.text(max_size=30), st.sampled_from(KNOWN_PATHS),
-                      st.sampled_from(KNOWN_PATHS).map(lambda p: p + "x"),
-                      st.sampled_from(KNOWN_PATHS).map(lambda p: p.rsplit(".", 1)[0]),
-                      st.just("timeline.events"), st.just("terrain.sectors.nowhere.crews"))
+junk_path = st.one_of(
+    st.text(max_size=30),
+    st.sampled_from(KNOWN_PATHS),
+    st.sampled_from(KNOWN_PATHS).map(lambda p: p + "x"),
+    st.sampled_from(KNOWN_PATHS).map(lambda p: p.rsplit(".", 1)[0]),
+    st.just("timeline.events"),
+    st.just("terrain.sectors.nowhere.crews"),
+)
 
 
 @settings(max_examples=500)
-@given(st.lists(st.one_of(st.text(max_size=40),
-                          st.tuples(junk_path, junk_value).map(lambda t: f"{t[0]}={t[1]}")),
-                min_size=1, max_size=3))
+@given(
+    st.lists(
+        st.one_of(
+            st.text(max_size=40), st.tuples(junk_path, junk_value).map(lambda t: f"{t[0]}={t[1]}")
+        ),
+        min_size=1,
+        max_size=3,
+    )
+)
 def test_junk_overrides_raise_only_input_error(make_scenario_data, overrides):
     try:
         build_scenario(apply_overrides(make_scenario_data(), overrides), "f")
@@ -167,13 +206,13 @@ def valid_override(draw) -> str:
         return f"{path}={draw(st.integers(int(lo), int(hi) if hi is not None else 10**9))}"
     if kind == "policy":
         return "grayzone.loudspeaker_policy=" + draw(
-            st.sampled_from(["off", "retaliate", "continuous", '"off"']))
+            st.sampled_from(["off", "retaliate", "continuous", '"off"'])
+        )
     if kind == "bool":
         return f"diplomacy.hotline_working={draw(st.sampled_from(['true', 'false']))}"
     if kind == "text":
         return "description=" + json.dumps(draw(plain_text), ensure_ascii=False)  # a TOML string
-    day = draw(st.dates(min_value=dt.date(2023, 1, 1),
-                        max_value=dt.date(2024, 6, 19)))
+    day = draw(st.dates(min_value=dt.date(2023, 1, 1), max_value=dt.date(2024, 6, 19)))
     return f"start_date={day.isoformat()}"
 
 
@@ -192,14 +231,21 @@ def _valid_actor(event: dict) -> dict:
     return event
 
 
-@given(st.lists(st.builds(
-    dict,
-    date=st.dates(min_value=dt.date(2024, 1, 1),
-                  max_value=dt.date(2024, 12, 31)),
-    type=st.sampled_from(TimelineEvent.__dataclass_fields__["type"].metadata["choices"]),
-    actor=text_value, note=text_value,
-    backing_change=st.floats(-1, 1), duration_days=st.floats(0, 1e6),
-).map(_valid_actor), max_size=4), text_value)
+@given(
+    st.lists(
+        st.builds(
+            dict,
+            date=st.dates(min_value=dt.date(2024, 1, 1), max_value=dt.date(2024, 12, 31)),
+            type=st.sampled_from(TimelineEvent.__dataclass_fields__["type"].metadata["choices"]),
+            actor=text_value,
+            note=text_value,
+            backing_change=st.floats(-1, 1),
+            duration_days=st.floats(0, 1e6),
+        ).map(_valid_actor),
+        max_size=4,
+    ),
+    text_value,
+)
 def test_round_trip_with_random_events_and_names(make_scenario_data, events, name):
     data = make_scenario_data()
     data["timeline"]["events"] = events

@@ -28,4 +28,3 @@ def param(
 def section(doc: str) -> Any:
     """A nested group of parameters (a TOML table); must be present after `extends` resolution."""
     return field(metadata={"doc": doc, "section": True})
-

@@ -129,7 +129,7 @@ def _dotted(path: KeyPath) -> str:
 
 
 def _did_you_mean(name: str, known: Sequence[str]) -> str:
-    """"; did you mean 'x'?" for the closest known name, or nothing."""
+    """ "; did you mean 'x'?" for the closest known name, or nothing."""
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
     return f"; did you mean '{close[0]}'?" if close else ""
 
@@ -227,8 +227,12 @@ class _Brief:
 class _Builder:
     """Builds the dataclass tree from a merged dict, blaming each error on the right source."""
 
-    def __init__(self, source: str, origins: Mapping[KeyPath, str] | None = None,
-                 precedence: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        source: str,
+        origins: Mapping[KeyPath, str] | None = None,
+        precedence: Sequence[str] = (),
+    ) -> None:
         self.source = source
         self.origins = origins or {}
         self.precedence = list(precedence)  # sources, the one that wins last
@@ -325,16 +329,23 @@ class _Builder:
         window = f"must be within [{s.start_date.isoformat()}, {s.end_date.isoformat()}]"
         for i, event in enumerate(s.timeline.events):
             side = (
-                "before start_date" if event.date < s.start_date
-                else "after end_date" if event.date > s.end_date else None
+                "before start_date"
+                if event.date < s.start_date
+                else "after end_date"
+                if event.date > s.end_date
+                else None
             )
             if side:
-                raise self.error((*EVENTS_PATH, i, "date"), event.date.isoformat(),
-                                 f"{side}; {window}")
+                raise self.error(
+                    (*EVENTS_PATH, i, "date"), event.date.isoformat(), f"{side}; {window}"
+                )
             if event.type == "cma_suspension" and event.actor not in CMA_SIDES:
-                raise self.error((*EVENTS_PATH, i, "actor"), event.actor,
-                                 "a CMA suspension needs the side that suspends: "
-                                 + ", ".join(repr(a) for a in CMA_SIDES))
+                raise self.error(
+                    (*EVENTS_PATH, i, "actor"),
+                    event.actor,
+                    "a CMA suspension needs the side that suspends: "
+                    + ", ".join(repr(a) for a in CMA_SIDES),
+                )
         return s
 
 
@@ -360,8 +371,9 @@ def _resolve_override(
 
     def unknown(allowed: str | None = None) -> InputError:
         known = [p for p, _ in _override_paths(data)]
-        return InputError(source, dotted, raw,
-                          allowed or "unknown parameter" + _did_you_mean(dotted, known))
+        return InputError(
+            source, dotted, raw, allowed or "unknown parameter" + _did_you_mean(dotted, known)
+        )
 
     parts = dotted.split(".")
     cls: type = Scenario
@@ -376,8 +388,12 @@ def _resolve_override(
         kind = _kind(cls, f)
         rest = len(parts) - i - 1
         if kind == "events":
-            raise InputError(source, dotted, raw,
-                             "timeline events cannot be set with --set; edit the scenario file")
+            raise InputError(
+                source,
+                dotted,
+                raw,
+                "timeline events cannot be set with --set; edit the scenario file",
+            )
         if kind == "sectors":
             sectors = _get(data, SECTORS_PATH)
             names = list(sectors) if isinstance(sectors, dict) else []
@@ -423,8 +439,9 @@ def _get(data: Any, path: Sequence[str]) -> Any:
     return data
 
 
-def _apply(data: dict, overrides: Sequence[str], source: str,
-           origins: dict[KeyPath, str] | None) -> dict:
+def _apply(
+    data: dict, overrides: Sequence[str], source: str, origins: dict[KeyPath, str] | None
+) -> dict:
     out = copy.deepcopy(data)
     for item in overrides:
         if not isinstance(item, str) or "=" not in item:
@@ -491,8 +508,9 @@ def merge_tables(base: dict, top: dict) -> dict:
     return out
 
 
-def _record(data: dict, source: str, origins: dict[KeyPath, str],
-            path: tuple[str, ...] = ()) -> None:
+def _record(
+    data: dict, source: str, origins: dict[KeyPath, str], path: tuple[str, ...] = ()
+) -> None:
     """Note ``source`` as the origin of every key in ``data``, tables and leaves."""
     for key, value in data.items():
         origins[(*path, key)] = source
@@ -500,8 +518,13 @@ def _record(data: dict, source: str, origins: dict[KeyPath, str],
             _record(value, source, origins, (*path, key))
 
 
-def _read_chain(path: Path, source: str, chain: list[tuple[Path, str]],
-                origins: dict[KeyPath, str], order: list[str]) -> dict:
+def _read_chain(
+    path: Path,
+    source: str,
+    chain: list[tuple[Path, str]],
+    origins: dict[KeyPath, str],
+    order: list[str],
+) -> dict:
     """The file at ``path`` merged over the files it extends, recording who set what.
 
     ``order`` receives the sources from the root of the chain down to ``path``.
@@ -511,14 +534,18 @@ def _read_chain(path: Path, source: str, chain: list[tuple[Path, str]],
     base: dict = {}
     if parent is not None:
         if not isinstance(parent, str) or not parent.strip():
-            raise InputError(source, "extends", parent,
-                             "must be a file name in quotes, relative to this file's folder")
+            raise InputError(
+                source,
+                "extends",
+                parent,
+                "must be a file name in quotes, relative to this file's folder",
+            )
         target = path.parent / parent
         seen = [*chain, (path.resolve(), source)]
         resolved = target.resolve()
         loop = [i for i, (p, _) in enumerate(seen) if p == resolved]
         if loop:
-            names = [s for _, s in seen[loop[0]:]] + [seen[loop[0]][1]]
+            names = [s for _, s in seen[loop[0] :]] + [seen[loop[0]][1]]
             raise InputError(source, "extends", parent, "circular extends: " + " -> ".join(names))
         if not target.is_file():
             what = "file not found" if not target.exists() else "not a file"
@@ -569,8 +596,15 @@ def scenario_to_dict(s: Scenario) -> dict:
 
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
-_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f",
-            "\r": "\\r"}
+_ESCAPES = {
+    '"': '\\"',
+    "\\": "\\\\",
+    "\b": "\\b",
+    "\t": "\\t",
+    "\n": "\\n",
+    "\f": "\\f",
+    "\r": "\\r",
+}
 
 
 def _toml_str(text: str) -> str:
@@ -618,8 +652,9 @@ def _emit(obj: Any, header: list[str], lines: list[str]) -> None:
             later.append(functools.partial(_emit, value, [*header, name], lines))
         elif kind == "sectors":
             for sector in value:
-                later.append(functools.partial(
-                    _emit, sector, [*header, name, _toml_key(sector.name)], lines))
+                later.append(
+                    functools.partial(_emit, sector, [*header, name, _toml_key(sector.name)], lines)
+                )
         elif kind == "events":
             if not value:
                 leaves.append(f"{name} = []")
@@ -636,8 +671,10 @@ def _emit(obj: Any, header: list[str], lines: list[str]) -> None:
 def _emit_events(events: Sequence[Any], header: list[str], lines: list[str]) -> None:
     for event in events:
         lines.extend(["", f"[[{'.'.join(header)}]]"])
-        lines.extend(f"{_toml_key(f.name)} = {_toml_value(getattr(event, f.name))}"
-                     for f in _leaf_fields(type(event)))
+        lines.extend(
+            f"{_toml_key(f.name)} = {_toml_value(getattr(event, f.name))}"
+            for f in _leaf_fields(type(event))
+        )
 
 
 def scenario_to_toml(s: Scenario) -> str:
