@@ -17,10 +17,6 @@ from sim.errors import InputError
 from sim.scenario.params import Scenario
 
 BUNDLED = Path(__file__).resolve().parent.parent / "scenarios"
-SEEDS = (
-    "numpy SeedSequence(root_seed, spawn_key=(replication,)); "
-    "stream NAME: spawn_key=(replication, blake2b-32(NAME))"
-)
 HEADLINE = (
     "highest_rung",
     "ended_in_war",
@@ -120,7 +116,6 @@ def headline_rows(rows: list[dict]) -> list[dict]:
 
 
 # --- experiments: run and compare -----------------------------------------------------------
-FORECAST = ("2024-07", "2024-12")
 COMPARE_HEADLINE = (
     "P(rung>=4)",
     "P(rung>=5)",
@@ -130,7 +125,6 @@ COMPARE_HEADLINE = (
     "count_loudspeaker_broadcast",
     "mean_tension",
 )
-SURVIVAL_RUNGS = (3, 4, 5)  # warning shots, first exchange of fire, artillery
 
 
 def experiment(
@@ -142,6 +136,7 @@ def experiment(
     ``compare``)."""
     from sim.experiment import engine
     from sim.experiment.backends import make_backend
+    from sim.results import write_results
 
     check_counts(args)
     seed_of(args)
@@ -171,7 +166,17 @@ def experiment(
             raise SystemExit(130) from None
         finally:
             backend.close()
-        tables = write_results(args, argv, folder, store, scenarios, started, report)
+        report |= {
+            "command": ["dmzsim", *argv],
+            "root_seed": args.seed,
+            "replications": args.n,
+            "overrides": list(args.set),
+            "started": started.isoformat(timespec="seconds"),
+        }
+        tables = write_results(
+            store, scenarios, folder, report, events=args.events, fmt=args.format
+        )
+        note(args, f"results in {folder}/ (plots in {folder / 'plots'}/)")
     finally:
         store.close()
     return folder, tables
@@ -222,110 +227,10 @@ def drive(args: argparse.Namespace, exp, store, backend, folder: Path) -> dict:
     return report | {"batch_size": batch or "automatic", "seconds": round(seconds, 3)}
 
 
-def write_results(
-    args: argparse.Namespace,
-    argv: Sequence[str],
-    folder: Path,
-    store,
-    scenarios: list,
-    started: dt.datetime,
-    report: dict,
-) -> dict:
-    """Tables, trajectories, survival curves, plots and the manifest, all read from the store."""
-    import numpy as np
-
-    from sim.analysis.survival import kaplan_meier, survival_rows, time_to_rung
-    from sim.analysis.tables import FORECAST_COUNTS, compare_table, forecast_table, outcome_table
-    from sim.analysis.trajectories import BAND_QUANTILES
-    from sim.experiment import outputs
-    from sim.model.calendar import months_between
-    from sim.plots.figures import write_all_plots
-    from sim.plots.survival import survival_panels, survival_plot
-
-    names = [s.name for s in scenarios]
-    columns = [(s.name, store.outcome_columns(s.name)) for s in scenarios]
-    outputs.export_outcomes_csv(store, folder / "outcomes.csv", names)
-    outputs.export_monthly_counts_csv(store, folder / "monthly_counts.csv", names)
-    if args.events:
-        outputs.export_events_csv(store, folder / "events.csv", names)
-    daily, bands, curves, surv = [], [], {k: [] for k in SURVIVAL_RUNGS}, []
-    tables: dict = {"summary": {}, "forecast": {}, "compare": []}
-    for s, (name, cols) in zip(scenarios, columns, strict=True):
-        sketch = store.sketch(name, s.horizon_days)
-        daily += outputs.trajectory_rows(name, s.start_date, sketch)
-        bands.append((name, sketch.quantiles(BAND_QUANTILES)))
-        suffix = "" if len(scenarios) == 1 else f"_{name}"
-        tables["summary"][name] = outcome_table(cols)
-        outputs.write_table(folder / f"summary{suffix}.csv", tables["summary"][name])
-        if set(months_between(*(dt.date.fromisoformat(f"{m}-01") for m in FORECAST))) <= set(
-            months_between(s.start_date, s.end_date)
-        ):
-            counts = [
-                (label, store.window(name, *FORECAST, types)[0]) for label, types in FORECAST_COUNTS
-            ]
-            top = store.window(name, *FORECAST, ())[1]
-            tables["forecast"][name] = forecast_table(counts, top)
-            outputs.write_table(folder / f"forecast{suffix}.csv", tables["forecast"][name])
-        first_days = np.column_stack([cols[f"first_day_rung_{k}"] for k in range(1, 8)])
-        for k in range(1, 8):
-            curve = kaplan_meier(time_to_rung(first_days, k), float(s.horizon_days))
-            surv += survival_rows(name, k, curve)
-            if k in curves:
-                curves[k].append((name, curve))
-    store.write_daily(daily)
-    outputs.write_table(folder / outputs.SUMMARY_NAME, daily)
-    outputs.write_table(folder / "survival.csv", surv)
-    if len(scenarios) > 1:
-        tables["compare"] = compare_table(columns)
-        outputs.write_table(folder / "compare.csv", tables["compare"])
-    plots = folder / "plots"
-    written = write_all_plots(columns, bands, scenarios[0].start_date, plots, args.format)
-    written.append(
-        survival_plot(
-            curves[4],
-            scenarios[0].start_date,
-            plots / f"survival_fire.{args.format}",
-            "Time to the first exchange of fire (Kaplan-Meier, 95% band)",
-        )
-    )
-    written.append(
-        survival_panels(curves, scenarios[0].start_date, plots / f"survival_rungs.{args.format}")
-    )
-    outputs.write_manifest(
-        folder / "manifest.json", **manifest(args, argv, scenarios, started, report)
-    )
-    note(args, f"results in {folder}/ ({len(written)} plots in {plots}/)")
-    return tables
-
-
-def manifest(
-    args: argparse.Namespace,
-    argv: Sequence[str],
-    scenarios: list,
-    started: dt.datetime,
-    report: dict,
-) -> dict:
-    from sim.experiment.store import STORE_NAME
-    from sim.scenario.loader import scenario_to_dict
-
-    return {
-        "command": ["dmzsim", *argv],
-        "version": __version__,
-        "root_seed": args.seed,
-        "replications": args.n,
-        "replication_seeds": SEEDS,
-        "overrides": list(args.set),
-        "scenarios": {s.name: scenario_to_dict(s) for s in scenarios},
-        "store": STORE_NAME,
-        "started": started.isoformat(timespec="seconds"),
-        "finished": dt.datetime.now().isoformat(timespec="seconds"),
-        **report,
-    }
-
-
 # --- subcommands ----------------------------------------------------------------------------
 def cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from sim.analysis.tables import format_table
+    from sim.results import FORECAST
 
     scenario = load(args.scenario, args.set)
     _, tables = experiment(args, argv, "run", [scenario])

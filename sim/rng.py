@@ -1,57 +1,85 @@
-"""Named random streams: one numpy Generator per process, derived from the replication seed.
+"""Named random streams: one numpy Generator per process, keyed by seed, replication and name.
 
-Replication *i* of an experiment with root seed *r* uses ``SeedSequence(r, spawn_key=(i,))``;
-the stream named *name* inside it uses ``SeedSequence(r, spawn_key=(i, key(name)))``, where
-``key`` is a stable hash. Scenario A and B therefore draw the same numbers for the same process
-in the same replication (common random numbers), whatever the worker or run order.
+The stream named *name* in replication *i* of an experiment with root seed *r* is a PCG64
+generator whose seed words are the 32-byte BLAKE2b digest of the UTF-8 text ``"r:i:name"``
+(read as four little-endian 64-bit words, where a SeedSequence would supply its output).
+A stream is thus a function of (r, i, name) only: scenarios A and B draw the same numbers for
+the same process in the same replication (common random numbers), whatever the worker or run
+order. Hashing costs ~1.5 us a stream against ~8.5 us for a SeedSequence and its state.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Iterator
+from itertools import chain
 
 import numpy as np
+from numpy.random.bit_generator import ISeedSequence
+
+DERIVATION = (
+    "stream NAME of replication i under root seed r: numpy PCG64 seeded with the 32-byte "
+    "BLAKE2b digest of the UTF-8 text 'r:i:NAME', read as four little-endian 64-bit words "
+    "(state from words 0-1, increment from words 2-3)"
+)  # for manifests: how the numbers of every stream are derived
 
 BLOCK = 256  # variates drawn per refill; ~0.05 us each instead of ~0.45 us for single calls
-FIRST_BLOCK = 16  # many streams draw only a handful: start small, then double up to BLOCK
+FIRST_BLOCK = 32  # many streams draw only a few dozen: start small, then double up to BLOCK
 
 
-def _next_block(previous: int) -> int:
-    return min(BLOCK, max(FIRST_BLOCK, 2 * previous))
+def seed_words(root_seed: int, replication: int, name: str) -> np.ndarray:
+    """The four 64-bit seed words of stream ``name`` (stable across processes and platforms)."""
+    digest = hashlib.blake2b(f"{root_seed}:{replication}:{name}".encode(), digest_size=32)
+    return np.frombuffer(digest.digest(), dtype="<u8").astype(np.uint64)
 
 
-def stream_key(name: str) -> int:
-    """A stable 32-bit key for a stream name (Python's hash() is salted per process)."""
-    return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=4).digest(), "little")
+class HashSeed(ISeedSequence):
+    """Hands fixed seed words to a bit generator in place of a SeedSequence."""
+
+    __slots__ = ("words",)
+
+    def __init__(self, words: np.ndarray) -> None:
+        self.words = words
+
+    def generate_state(self, n_words: int, dtype: type = np.uint32) -> np.ndarray:
+        if np.dtype(dtype) != np.uint64 or n_words > len(self.words):
+            raise ValueError("HashSeed supplies at most four 64-bit words")
+        return self.words[:n_words]
+
+
+def generator(root_seed: int, replication: int, name: str) -> np.random.Generator:
+    """The numpy Generator behind stream ``name`` of a replication."""
+    return np.random.Generator(np.random.PCG64(HashSeed(seed_words(root_seed, replication, name))))
+
+
+def _blocks(draw: Callable[[int], np.ndarray]) -> Iterator[list[float]]:
+    """Endless blocks of variates from ``draw(n)``, growing from FIRST_BLOCK to BLOCK."""
+    n = FIRST_BLOCK
+    while True:
+        yield draw(n).tolist()
+        n = min(BLOCK, 2 * n)
 
 
 class Stream:
-    """A Generator that hands out uniforms and unit exponentials from pre-drawn blocks."""
+    """A Generator that hands out variates from pre-drawn blocks.
 
-    __slots__ = ("gen", "_u", "_ui", "_e", "_ei")
+    ``random()`` gives a uniform on [0, 1) and ``standard_exponential()`` a unit exponential;
+    both are the C-level ``__next__`` of a chain over the blocks, so a draw costs no Python
+    frame. The numbers and their order are those of direct calls to the Generator.
+    """
+
+    __slots__ = ("gen", "random", "standard_exponential")
 
     def __init__(self, gen: np.random.Generator) -> None:
         self.gen = gen
-        self._u: list[float] = []
-        self._ui = 0
-        self._e: list[float] = []
-        self._ei = 0
-
-    def random(self) -> float:
-        """A uniform variate on [0, 1)."""
-        if self._ui == len(self._u):
-            self._u = self.gen.random(_next_block(len(self._u))).tolist()
-            self._ui = 0
-        self._ui += 1
-        return self._u[self._ui - 1]
+        self.random: Callable[[], float] = chain.from_iterable(_blocks(gen.random)).__next__
+        self.standard_exponential: Callable[[], float] = chain.from_iterable(
+            _blocks(gen.standard_exponential)
+        ).__next__
 
     def exponential(self, mean: float) -> float:
         """An exponential variate with the given mean."""
-        if self._ei == len(self._e):
-            self._e = self.gen.standard_exponential(_next_block(len(self._e))).tolist()
-            self._ei = 0
-        self._ei += 1
-        return self._e[self._ei - 1] * mean
+        return self.standard_exponential() * mean
 
     def poisson(self, lam: float) -> int:
         return int(self.gen.poisson(lam)) if lam > 0 else 0
@@ -78,8 +106,5 @@ class Streams:
     def __call__(self, name: str) -> Stream:
         s = self._streams.get(name)
         if s is None:
-            seq = np.random.SeedSequence(
-                self.root_seed, spawn_key=(self.replication, stream_key(name))
-            )
-            s = self._streams[name] = Stream(np.random.Generator(np.random.PCG64(seq)))
+            s = self._streams[name] = Stream(generator(self.root_seed, self.replication, name))
         return s

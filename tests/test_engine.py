@@ -335,7 +335,8 @@ def test_batch_size_balances_overhead_and_workers():
     class FakeProcess:
         name, workers = "process", 2
 
-    assert engine.choose_batch_size(FakeProcess(), 10_000, 0.002) == 100  # 0.2 s tasks
+    per_task = engine.TASK_SECONDS["process"]
+    assert engine.choose_batch_size(FakeProcess(), 10_000, 0.002) == round(per_task / 0.002)
     assert engine.choose_batch_size(FakeProcess(), 80, 0.002) == 10  # 4 tasks per worker
     assert engine.choose_batch_size(FakeProcess(), 10**7, 1e-6) == engine.MAX_BATCH
     assert engine.choose_batch_size(SerialBackend(), 3, 10.0) == 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses as dc
 import datetime as dt
+import hashlib
 import math
 
 import numpy as np
@@ -20,7 +21,7 @@ from scipy import stats
 from sim.model.replication import run_replication, simulate
 from sim.model.response import Reaction, reaction_weights
 from sim.model.thinning import thinned_poisson
-from sim.rng import Stream, Streams, stream_key
+from sim.rng import Stream, Streams, seed_words
 
 ALPHA = 0.001
 SEED = 20240618
@@ -273,10 +274,24 @@ def test_terminal_rung_ends_the_replication():
 
 
 def test_block_drawn_stream_matches_direct_generator_draws():
-    """Block drawing changes the cost, not the numbers: the same uniforms in the same order."""
+    """Block drawing changes the cost, not the numbers: the same uniforms in the same order
+    as a PCG64 seeded, as documented, with the BLAKE2b digest of "root:replication:name"."""
     a = Streams(SEED, 3)("x")
-    seq = np.random.SeedSequence(SEED, spawn_key=(3, stream_key("x")))
-    direct = np.random.Generator(np.random.PCG64(seq))
+    digest = hashlib.blake2b(f"{SEED}:3:x".encode(), digest_size=32).digest()
+    words = [int.from_bytes(digest[k : k + 8], "little") for k in range(0, 32, 8)]
+    assert seed_words(SEED, 3, "x").tolist() == words
+    # numpy's PCG64 seeding (pcg64_set_seed): initstate = w0:w1, stream = w2:w3, 128-bit each
+    mult, mask = 0x2360ED051FC65DA44385DF649FCCF645, (1 << 128) - 1
+    inc = (((words[2] << 64 | words[3]) << 1) | 1) & mask
+    state = ((inc + (words[0] << 64 | words[1])) * mult + inc) & mask  # step from 0, add, step
+    bits = np.random.PCG64()
+    bits.state = {
+        "bit_generator": "PCG64",
+        "state": {"state": state, "inc": inc},
+        "has_uint32": 0,
+        "uinteger": 0,
+    }
+    direct = np.random.Generator(bits)
     got = [a.random() for _ in range(600)]
     want = direct.random(600)  # one double per 64-bit output: blocks do not change the order
     np.testing.assert_array_equal(got, want)
@@ -319,8 +334,8 @@ def test_show_of_force_rate_is_multiplied_during_exercises():
     reps = 300
     n = 0
     for i in range(reps):
-        n += sum(
-            e.type == "show_of_force" and e.actor == "DPRK"
+        n += sum(  # drills only: ROK can answer one in kind, and DPRK answer that in turn
+            e.type == "show_of_force" and e.cause == -1
             for e in run_replication(s, SEED, i, keep_events=True).events
         )
     d = exercise.duration_days

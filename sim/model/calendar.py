@@ -4,9 +4,41 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
 import math
 
 YEAR_DAYS = 365.25
+
+
+class Window:
+    """A window of days of the year laid on a calendar: the times it opens and closes.
+
+    ``edges[i]`` is a time the window changes and ``states[i]`` whether it is open from
+    there to ``edges[i + 1]``; ``opened[i]`` is how long it has been open up to ``edges[i]``.
+    """
+
+    __slots__ = ("edges", "states", "opened")
+
+    def __init__(self, edges: list[float], states: list[bool]) -> None:
+        self.edges, self.states = edges, states
+        self.opened = [0.0]
+        for k in range(1, len(edges)):
+            self.opened.append(self.opened[-1] + (edges[k] - edges[k - 1]) * states[k - 1])
+
+    def is_open(self, t: float) -> bool:
+        return self.states[bisect.bisect_right(self.edges, t) - 1]
+
+    def piece(self, t: float) -> tuple[bool, float]:
+        """Whether the window is open at t, and the first time after t that this changes
+        (infinity if it never does)."""
+        i = bisect.bisect_right(self.edges, t)
+        return self.states[i - 1], self.edges[i] if i < len(self.edges) else math.inf
+
+    def open_time(self, t: float) -> float:
+        """Days the window has been open up to t (since the start of the calendar), so that
+        ``open_time(b) - open_time(a)`` is the open time between a and b."""
+        i = bisect.bisect_right(self.edges, t) - 1
+        return self.opened[i] + (t - self.edges[i] if self.states[i] else 0.0)
 
 
 class Calendar:
@@ -14,6 +46,7 @@ class Calendar:
 
     Days of the year follow the real calendar (leap years included), so a window given as
     days 92..305 opens on 1 April in 2024 and on 2 April in 2023, as a date table would say.
+    Read-only once built; ``calendar(start)`` shares one per start date, with its windows.
     """
 
     def __init__(self, start: dt.date) -> None:
@@ -23,6 +56,7 @@ class Calendar:
         self._year_starts = [
             float((dt.date(start.year + k, 1, 1) - start).days) for k in range(0, 202)
         ]
+        self._windows: dict[tuple[int, int], Window] = {}
 
     def _year(self, t: float) -> int:
         return bisect.bisect_right(self._year_starts, t) - 1
@@ -31,21 +65,29 @@ class Calendar:
         """Day of the year at time t: 1.0 at the start of 1 January, fractional within a day."""
         return t - self._year_starts[self._year(t)] + 1.0
 
-    def in_window(self, t: float, first: int, last: int) -> bool:
-        """Whether t falls on days ``first``..``last`` of the year (wrapping over New Year)."""
-        d = math.floor(self.day_of_year(t))
-        return first <= d <= last if first <= last else (d >= first or d <= last)
+    def window(self, first: int, last: int) -> Window:
+        """Days ``first``..``last`` of every year (wrapping over New Year), built once.
 
-    def next_boundary(self, t: float, first: int, last: int) -> float:
-        """The first time after t at which ``in_window`` can change (window opens or closes)."""
-        k = self._year(t)
-        edges = [
-            self._year_starts[j] + edge - 1.0
-            for j in (k, k + 1)
-            for edge in (float(first), float(last) + 1.0)
-        ]
-        edges.append(self._year_starts[k + 1])  # New Year ends day 366 windows in short years
-        return min(e for e in edges if e > t + 1e-9)
+        The window can change only on its first day, the day after its last, and at New
+        Year (which ends day-366 windows in short years); it is open at each such point
+        if the point's day of the year lies in the window.
+        """
+        w = self._windows.get((first, last))
+        if w is None:
+            starts = self._year_starts[:-1]
+            points = sorted({y + d for y in starts for d in (0.0, first - 1.0, float(last))})
+            edges: list[float] = []
+            states: list[bool] = []
+            for p in points:
+                if p < starts[0]:
+                    continue
+                d = math.floor(self.day_of_year(p))
+                on = first <= d <= last if first <= last else (d >= first or d <= last)
+                if not states or on != states[-1]:
+                    edges.append(p)
+                    states.append(on)
+            w = self._windows[(first, last)] = Window(edges, states)
+        return w
 
     def day_offset(self, date: dt.date) -> float:
         return float((date - self.start).days)
@@ -54,6 +96,12 @@ class Calendar:
         """Calendar months since the start month (0 for the start month)."""
         d = self.start + dt.timedelta(days=math.floor(t))
         return (d.year - self.start.year) * 12 + d.month - self.start.month
+
+
+@functools.cache
+def calendar(start: dt.date) -> Calendar:
+    """The calendar of a start date, shared by every replication that starts on it."""
+    return Calendar(start)
 
 
 def months_between(start: dt.date, end: dt.date) -> tuple[str, ...]:

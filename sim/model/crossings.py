@@ -14,6 +14,7 @@ from collections.abc import Generator
 
 import simpy
 
+from sim.model.construction import crew_ceiling
 from sim.model.events import Event
 from sim.model.response import Reaction, choose, delay, record_armed, start_chain
 from sim.model.terrain import vegetation
@@ -24,7 +25,7 @@ from sim.model.world import Sector, World
 def crossing_rate(world: World, sector: Sector, t: float) -> float:
     """Crossings per day in a sector: exposure x foliage x marker effect."""
     c = world.s.crossings
-    exposure = sector.active_crews + c.patrol_exposure * sector.p.patrols
+    exposure = sector.crews_at(t) + c.patrol_exposure * sector.p.patrols
     marking = 1.0 + c.marking_effect * (1.0 - sector.p.marker_visibility)
     return (
         exposure
@@ -46,12 +47,16 @@ def crossing_process(world: World, sector: Sector) -> Generator[simpy.Event, obj
     c, t = world.s.crossings, world.s.terrain
     stream = world.streams(f"crossings.{sector.p.name}")
     peak_veg = max(t.vegetation_winter, t.vegetation_summer)
-    bound = (
-        (sector.p.crews + c.patrol_exposure * sector.p.patrols)
-        * c.rate_per_crew_day
+    per_crew = (
+        c.rate_per_crew_day
         * math.exp(c.vegetation_effect * peak_veg)
         * (1.0 + c.marking_effect * (1.0 - sector.p.marker_visibility))
     )
+
+    def majorant(now: float) -> tuple[float, float]:
+        """Most crews this season plus the patrols, under the thickest foliage."""
+        crews, until = crew_ceiling(sector, now)
+        return (crews + c.patrol_exposure * sector.p.patrols) * per_crew, until
 
     def crossing() -> None:
         if stream.random() >= c.detection_probability:
@@ -62,7 +67,7 @@ def crossing_process(world: World, sector: Sector) -> Generator[simpy.Event, obj
         world.env.process(roe_episode(world, ev, deliberate))
 
     yield from thinned_poisson(
-        world.env, stream, bound, lambda now: crossing_rate(world, sector, now), crossing
+        world.env, stream, majorant, lambda now: crossing_rate(world, sector, now), crossing
     )
 
 

@@ -3,6 +3,7 @@ and the Comprehensive Military Agreement (CMA)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Generator
 
 import simpy
@@ -82,19 +83,39 @@ def timeline_process(world: World) -> Generator[simpy.Event, object, None]:
         apply_timeline_event(world, te)
 
 
+def exercise_spans(world: World) -> list[tuple[float, float]]:
+    """When US-ROK exercises run: ``timeline_process`` applies each scheduled exercise at
+    midday of its date (at the start if the date is past) and it lasts its duration."""
+    return sorted(
+        (start, start + te.duration_days)
+        for te in world.s.timeline.events
+        if te.type == "exercise"
+        for start in [max(0.0, world.calendar.day_offset(te.date) + 0.5)]
+    )
+
+
 def show_of_force_process(world: World) -> Generator[simpy.Event, object, None]:
     """DPRK artillery and live-fire drills near the line, more often during US-ROK exercises."""
     d = world.s.diplomacy
     base, mult = d.show_of_force_rate_per_day, d.exercise_multiplier
+    spans = exercise_spans(world)
 
     def rate(t: float) -> float:
         return base * (mult if t < world.exercise_until else 1.0)
+
+    def schedule(t: float) -> tuple[float, float]:  # the rate itself, from the timeline
+        for start, end in spans:
+            if t < start:
+                return base, start
+            if t < end:
+                return base * mult, end
+        return base, math.inf
 
     def drill() -> None:
         start_chain(world, world.record("show_of_force", "DPRK"), "ROK", "drills")
 
     stream = world.streams("diplomacy.show_of_force")
-    yield from thinned_poisson(world.env, stream, base * max(1.0, mult), rate, drill)
+    yield from thinned_poisson(world.env, stream, schedule, rate, drill)
 
 
 def statements_process(world: World) -> Generator[simpy.Event, object, None]:

@@ -8,7 +8,6 @@ third-party events (a Russian visit, a G7 statement) act through backing and res
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import NamedTuple
 
 # The escalation ladder. Rung 7 ends a replication by default (escalation.terminal_rung).
@@ -92,9 +91,11 @@ LADDER_TYPE = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
-    """One recorded event. ``cause`` is the id of the event that provoked it (-1: none)."""
+class Event(NamedTuple):
+    """One recorded event. ``cause`` is the id of the event that provoked it (-1: none).
+
+    A named tuple rather than a frozen dataclass: as immutable, and five times cheaper to make.
+    """
 
     id: int
     time: float  # days since the scenario start
@@ -110,4 +111,4 @@ class Event:
     goldstein: float
 
 
-EVENT_FIELDS = tuple(Event.__dataclass_fields__)
+EVENT_FIELDS = Event._fields

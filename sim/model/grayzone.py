@@ -37,19 +37,23 @@ class GrayZone:
 
     # --- activists and balloons ----------------------------------------------------------
     def leaflets(self) -> Generator[simpy.Event, object, None]:
-        p, cal = self.p, self.world.calendar
+        p = self.p
         stream = self.world.streams("grayzone.leaflets")
+        season = self.world.calendar.window(p.leaflet_season_start_day, p.leaflet_season_end_day)
 
         def rate(t: float) -> float:
-            on = cal.in_window(t, p.leaflet_season_start_day, p.leaflet_season_end_day)
-            return p.leaflet_rate_per_day if on else 0.0
+            return p.leaflet_rate_per_day if season.is_open(t) else 0.0
+
+        def seasons(t: float) -> tuple[float, float]:  # the rate itself, season by season
+            on, until = season.piece(t)
+            return (p.leaflet_rate_per_day if on else 0.0), until
 
         def launch() -> None:
             ev = self.world.record("leaflet_launch", "activists")
             if self.dprk.random() < p.balloon_campaign_probability:
                 self.world.env.process(self.campaign(ev))
 
-        yield from thinned_poisson(self.world.env, stream, p.leaflet_rate_per_day, rate, launch)
+        yield from thinned_poisson(self.world.env, stream, seasons, rate, launch)
 
     def campaign(self, cause: Event) -> Generator[simpy.Event, object, None]:
         """A campaign of 1 + Poisson(mean - 1) waves, spaced by exponential gaps."""

@@ -6,7 +6,8 @@ from collections.abc import Generator
 
 import simpy
 
-from sim.model.construction import Blast
+from sim.model.construction import crew_ceiling, stand_down
+from sim.model.terrain import rain_ceiling
 from sim.model.thinning import thinned_poisson
 from sim.model.world import Sector, World
 
@@ -14,10 +15,13 @@ from sim.model.world import Sector, World
 def blast_rate(world: World, sector: Sector, t: float) -> float:
     """Blasts per day: working crews x hazard, which grows with density and rain displacement
     and falls with clearance effort."""
+    crews = sector.crews_at(t)
+    if not crews:
+        return 0.0
     m = world.s.mines
     clearance = 1.0 - m.clearance_efficacy * m.clearance_effort
     return (
-        sector.active_crews
+        crews
         * m.blast_rate_per_crew_day
         * sector.density_at(t)
         * (1.0 + world.rain.at(t))
@@ -26,15 +30,18 @@ def blast_rate(world: World, sector: Sector, t: float) -> float:
 
 
 def blast_process(world: World, sector: Sector) -> Generator[simpy.Event, object, None]:
-    m, terrain = world.s.mines, world.s.terrain
+    m = world.s.mines
     stream = world.streams(f"mines.{sector.p.name}")
-    bound = (
-        sector.p.crews
-        * m.blast_rate_per_crew_day
-        * sector.max_density
-        * (1.0 + terrain.rain_displacement_cap)
-        * (1.0 - m.clearance_efficacy * m.clearance_effort)
-    )
+    scale = m.blast_rate_per_crew_day * (1.0 - m.clearance_efficacy * m.clearance_effort)
+
+    def majorant(t: float) -> tuple[float, float]:
+        """Most crews this season x densest minefield by the piece's end x most rain."""
+        crews, until = crew_ceiling(sector, t)
+        rain, rain_until = rain_ceiling(world, t)
+        until = min(until, rain_until)
+        laid = sector.lay_rate * sector.p.crews * until if sector.lay_rate > 0.0 else 0.0
+        density = min(sector.max_density, sector.p.mine_density + laid)
+        return crews * scale * density * (1.0 + rain), until
 
     def blast() -> None:
         ev = world.record(
@@ -46,11 +53,10 @@ def blast_process(world: World, sector: Sector) -> Generator[simpy.Event, object
         )
         if stream.random() < m.blame_probability:
             world.record("blame_statement", "DPRK", sector.p.name, cause=ev.id)
-        if sector.crew is not None:
-            sector.crew.interrupt(Blast(ev.id))
+        stand_down(world, sector)
 
     yield from thinned_poisson(
-        world.env, stream, bound, lambda t: blast_rate(world, sector, t), blast
+        world.env, stream, majorant, lambda t: blast_rate(world, sector, t), blast
     )
 
 

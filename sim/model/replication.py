@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import math
 
 import numpy as np
@@ -27,6 +29,7 @@ def simulate(scenario: Scenario, root_seed: int, replication: int) -> World:
         start(world)
     horizon = env.timeout(float(scenario.horizon_days))
     env.run(until=simpy.AnyOf(env, [horizon, world.ended]))
+    world.close()
     return world
 
 
@@ -38,41 +41,40 @@ def run_replication(
 
 
 def summarise(world: World, replication: int, keep_events: bool) -> ReplicationResult:
+    """Reduce a finished world to its outcomes, monthly counts and daily trajectory."""
     s = world.s
     events = world.events
-    horizon = s.horizon_days
     end_time = float(world.env.now)
-    months = months_between(s.start_date, s.end_date)
-    monthly = np.zeros((len(months), len(TYPE_NAMES)), dtype=np.int32)
-    killed = {"mines": 0, "armed": 0}
-    injured = {"mines": 0, "armed": 0}
-    for ev in events:
-        monthly[world.calendar.month_index(ev.time), TYPE_INDEX[ev.type]] += 1
-        armed = EVENT_TYPES[ev.type].rung >= FIRST_ARMED_RUNG
-        cause = "mines" if ev.type == "mine_blast" else "armed" if armed else None
-        if cause:
-            killed[cause] += ev.killed
-            injured[cause] += ev.injured
-    tension, rung = daily_trajectory(world, events, horizon, end_time)
-    war = world.ended.triggered
+    months, month_starts = _month_grid(s.start_date, s.end_date)
+    n_types = len(TYPE_NAMES)
+    # columns of the event log (an Event is a named tuple): times, type indices, ...
+    cols = _columns(events)
+    kinds = np.array([TYPE_INDEX[name] for name in cols.type], dtype=np.int64)
+    times = np.array(cols.time, dtype=np.float64)
+    month = np.searchsorted(month_starts, times, side="right") - 1
+    monthly = np.bincount(month * n_types + kinds, minlength=len(months) * n_types)
+    monthly = monthly.reshape(len(months), n_types).astype(np.int32)
+    killed, injured = np.array(cols.killed), np.array(cols.injured)
+    mines = kinds == TYPE_INDEX["mine_blast"]
+    armed = TYPE_RUNGS[kinds] >= FIRST_ARMED_RUNG
+    levels = np.array(cols.tension, dtype=np.float64)
+    tension, rung = daily_trajectory(world, times, levels, TYPE_RUNGS[kinds], end_time)
     outcomes: dict[str, float] = {
         "highest_rung": float(world.highest_rung),
-        "ended_in_war": float(war),
+        "ended_in_war": float(world.ended.triggered),
         "end_day": end_time,
     }
-    for k in range(1, 8):
-        outcomes[f"first_day_rung_{k}"] = world.first_time_rung[k]
-    totals = monthly.sum(axis=0)
-    for name, n in zip(TYPE_NAMES, totals.tolist(), strict=True):
-        outcomes[f"count_{name}"] = float(n)
+    outcomes |= zip(FIRST_DAY_KEYS, world.first_time_rung[1:], strict=True)
+    outcomes |= zip(COUNT_KEYS, monthly.sum(axis=0).astype(float).tolist(), strict=True)
+    initial = s.escalation.initial_tension
     outcomes |= {
-        "killed_mines": float(killed["mines"]),
-        "injured_mines": float(injured["mines"]),
-        "killed_armed": float(killed["armed"]),
-        "injured_armed": float(injured["armed"]),
+        "killed_mines": float(killed[mines].sum()),
+        "injured_mines": float(injured[mines].sum()),
+        "killed_armed": float(killed[armed].sum()),
+        "injured_armed": float(injured[armed].sum()),
         "mean_tension": float(tension.mean()),
         "final_tension": float(tension[-1]),
-        "max_tension": max([s.escalation.initial_tension] + [e.tension for e in events]),
+        "max_tension": max(initial, float(levels.max())) if len(levels) else initial,
     }
     return ReplicationResult(
         replication=replication,
@@ -85,26 +87,43 @@ def summarise(world: World, replication: int, keep_events: bool) -> ReplicationR
     )
 
 
+TYPE_RUNGS = np.array([EVENT_TYPES[name].rung for name in TYPE_NAMES], dtype=np.int8)
+FIRST_DAY_KEYS = tuple(f"first_day_rung_{k}" for k in range(1, 8))
+COUNT_KEYS = tuple(f"count_{name}" for name in TYPE_NAMES)
+
+
+def _columns(events: list[Event]) -> Event:
+    """The event log as one Event of columns (tuples), empty ones for an empty log."""
+    return Event(*zip(*events, strict=True)) if events else Event(*[()] * len(Event._fields))
+
+
+@functools.cache
+def _month_grid(start: dt.date, end: dt.date) -> tuple[tuple[str, ...], np.ndarray]:
+    """Labels of the calendar months from start to end and the day offset each begins at."""
+    months = months_between(start, end)
+    firsts = [dt.date(int(m[:4]), int(m[5:]), 1) for m in months]
+    return months, np.array([(d - start).days for d in firsts], dtype=np.float64)
+
+
 def daily_trajectory(
-    world: World, events: list[Event], horizon: int, end_time: float
+    world: World, times: np.ndarray, levels: np.ndarray, rungs: np.ndarray, end_time: float
 ) -> tuple[np.ndarray, np.ndarray]:
     """Tension at the end of each day and the highest rung of each day's events.
 
-    After a replication ends at the terminal rung, tension stays at its last value and the
-    rung at the terminal rung (the war goes on; the model no longer says how).
+    ``times``, ``levels`` and ``rungs`` are the events' times, tensions and rungs. After a
+    replication ends at the terminal rung, tension stays at its last value and the rung at
+    the terminal rung (the war goes on; the model no longer says how).
     """
-    esc = world.s.escalation
+    esc, horizon = world.s.escalation, world.s.horizon_days
     rate = math.log(2.0) / esc.tension_half_life_days
-    days_end = np.arange(1, horizon + 1, dtype=np.float64)
-    times = np.array([0.0] + [e.time for e in events])
-    levels = np.array([esc.initial_tension] + [e.tension for e in events])
-    idx = np.searchsorted(times, np.minimum(days_end, end_time), side="right") - 1
-    at = np.minimum(days_end, end_time)
+    at = np.minimum(np.arange(1, horizon + 1, dtype=np.float64), end_time)
+    times = np.concatenate(([0.0], times))
+    levels = np.concatenate(([esc.initial_tension], levels))
+    idx = np.searchsorted(times, at, side="right") - 1
     tension = (levels[idx] * np.exp(-rate * (at - times[idx]))).astype(np.float32)
     rung = np.zeros(horizon, dtype=np.int8)
-    if events:
-        day = np.minimum(np.floor(times[1:]).astype(np.int64), horizon - 1)
-        np.maximum.at(rung, day, np.array([EVENT_TYPES[e.type].rung for e in events], np.int8))
+    day = np.minimum(np.floor(times[1:]).astype(np.int64), horizon - 1)
+    np.maximum.at(rung, day, rungs)
     if world.ended.triggered:
         rung[min(int(end_time), horizon - 1) :] = esc.terminal_rung
     return tension, rung

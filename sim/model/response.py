@@ -29,6 +29,8 @@ class Reaction(IntEnum):
     ESCALATE = 3
 
 
+REACTIONS = tuple(Reaction)  # by index: cheaper than calling the enum
+
 OTHER = {"DPRK": "ROK", "ROK": "DPRK"}
 
 
@@ -63,7 +65,7 @@ def choose(
     side = r.dprk if actor == "DPRK" else r.rok
     bold = world.boldness() if actor == "DPRK" else 0.0
     w = reaction_weights(side, world.now_tension(), deliberate, bold, mirror_rung, escalate_rung)
-    return Reaction(stream.choice(w))
+    return REACTIONS[stream.choice(w)]
 
 
 def armed_casualties(world: World, stream: Stream, rung: int) -> tuple[int, int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Generator
 
 import simpy
@@ -22,13 +23,29 @@ def rain_process(world: World) -> Generator[simpy.Event, object, None]:
     """Heavy-rain episodes during the monsoon; each adds mine displacement that then decays."""
     p = world.s.terrain
     stream = world.streams("terrain.rain")
+    monsoon = world.calendar.window(p.monsoon_start_day, p.monsoon_end_day)
 
     def in_monsoon(t: float) -> float:
-        on = world.calendar.in_window(t, p.monsoon_start_day, p.monsoon_end_day)
-        return p.heavy_rain_rate_per_day if on else 0.0
+        return p.heavy_rain_rate_per_day if monsoon.is_open(t) else 0.0
+
+    def monsoons(t: float) -> tuple[float, float]:  # the rate itself, season by season
+        on, until = monsoon.piece(t)
+        return (p.heavy_rain_rate_per_day if on else 0.0), until
 
     def episode() -> None:
         world.rain.add(world.env.now, p.rain_displacement_per_episode, p.rain_displacement_cap)
         world.record("heavy_rain", "nature")
 
-    yield from thinned_poisson(world.env, stream, p.heavy_rain_rate_per_day, in_monsoon, episode)
+    yield from thinned_poisson(world.env, stream, monsoons, in_monsoon, episode)
+
+
+def rain_ceiling(world: World, t: float) -> tuple[float, float]:
+    """Most rain displacement there can be from t on, and until when that holds: none before
+    the first monsoon that can bring heavy rain, the cap from its first day."""
+    p = world.s.terrain
+    if p.heavy_rain_rate_per_day <= 0.0 or p.rain_displacement_per_episode <= 0.0:
+        return 0.0, math.inf
+    on, first = world.calendar.window(p.monsoon_start_day, p.monsoon_end_day).piece(0.0)
+    if on:
+        first = 0.0
+    return (0.0, first) if t < first else (p.rain_displacement_cap, math.inf)

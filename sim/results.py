@@ -1,0 +1,122 @@
+"""Write an experiment's results folder from its store: tables, trajectories, survival curves,
+plots and the manifest. Everything is read back from SQLite, so a resumed experiment writes
+exactly what an uninterrupted one would."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+
+from sim import __version__
+from sim.analysis.survival import (
+    SurvivalCurve,
+    kaplan_meier,
+    survival_rows,
+    survival_summary,
+    time_to_rung,
+)
+from sim.analysis.tables import (
+    FORECAST_COUNTS,
+    Columns,
+    compare_table,
+    forecast_table,
+    outcome_table,
+)
+from sim.analysis.trajectories import BAND_QUANTILES
+from sim.experiment import outputs
+from sim.experiment.store import STORE_NAME, Store
+from sim.model.calendar import months_between
+from sim.model.events import FIRST_ARMED_RUNG, RUNGS
+from sim.plots.figures import write_all_plots
+from sim.plots.survival import survival_panels, survival_plot
+from sim.rng import DERIVATION
+from sim.scenario.loader import scenario_to_dict
+from sim.scenario.params import Scenario
+
+FORECAST = ("2024-07", "2024-12")
+SURVIVAL_PANELS = (3, 4, 5)  # warning shots, the first exchange of fire, artillery
+
+
+def covers(s: Scenario, first: str, last: str) -> bool:
+    """Whether the scenario simulates every month from ``first`` to ``last``."""
+    window = months_between(
+        dt.date.fromisoformat(f"{first}-01"), dt.date.fromisoformat(f"{last}-01")
+    )
+    return set(window) <= set(months_between(s.start_date, s.end_date))
+
+
+def survival_curves(s: Scenario, cols: Columns) -> dict[int, SurvivalCurve]:
+    """Kaplan-Meier curves of the time to each rung, censored at the horizon."""
+    first_days = np.column_stack([cols[f"first_day_rung_{k}"] for k in range(1, len(RUNGS))])
+    return {
+        k: kaplan_meier(time_to_rung(first_days, k), float(s.horizon_days))
+        for k in range(1, len(RUNGS))
+    }
+
+
+def write_results(
+    store: Store,
+    scenarios: list[Scenario],
+    folder: Path,
+    report: dict,
+    *,
+    events: bool = False,
+    fmt: str = "png",
+) -> dict:
+    """Every output of an experiment into ``folder``; returns the tables (``summary`` and
+    ``forecast`` by scenario, ``compare``) for printing. ``report`` goes into the manifest."""
+    names = [s.name for s in scenarios]
+    outputs.export_outcomes_csv(store, folder / "outcomes.csv", names)
+    outputs.export_monthly_counts_csv(store, folder / "monthly_counts.csv", names)
+    if events:
+        outputs.export_events_csv(store, folder / "events.csv", names)
+    columns = [(s.name, store.outcome_columns(s.name)) for s in scenarios]
+    tables: dict = {"summary": {}, "forecast": {}, "compare": []}
+    daily, bands, steps, medians = [], [], [], []
+    panels: dict[int, list[tuple[str, SurvivalCurve]]] = {k: [] for k in SURVIVAL_PANELS}
+    for s, (name, cols) in zip(scenarios, columns, strict=True):
+        suffix = "" if len(scenarios) == 1 else f"_{name}"
+        tables["summary"][name] = outcome_table(cols)
+        outputs.write_table(folder / f"summary{suffix}.csv", tables["summary"][name])
+        if covers(s, *FORECAST):
+            counts = [(label, store.window(name, *FORECAST, t)[0]) for label, t in FORECAST_COUNTS]
+            top = store.window(name, *FORECAST, ())[1]
+            tables["forecast"][name] = forecast_table(counts, top)
+            outputs.write_table(folder / f"forecast{suffix}.csv", tables["forecast"][name])
+        sketch = store.sketch(name, s.horizon_days)
+        daily += outputs.trajectory_rows(name, s.start_date, sketch)
+        bands.append((name, sketch.quantiles(BAND_QUANTILES)))
+        for k, curve in survival_curves(s, cols).items():
+            steps += survival_rows(name, k, curve)
+            medians.append(survival_summary(name, k, curve))
+            if k in panels:
+                panels[k].append((name, curve))
+    store.write_daily(daily)
+    outputs.write_table(folder / outputs.SUMMARY_NAME, daily)
+    outputs.write_table(folder / "survival.csv", steps)
+    outputs.write_table(folder / "survival_summary.csv", medians)
+    if len(scenarios) > 1:
+        tables["compare"] = compare_table(columns)
+        outputs.write_table(folder / "compare.csv", tables["compare"])
+    plots = folder / "plots"
+    start = scenarios[0].start_date
+    write_all_plots(columns, bands, start, plots, fmt)
+    survival_plot(
+        panels[FIRST_ARMED_RUNG],
+        start,
+        plots / f"survival_fire.{fmt}",
+        "Time to the first exchange of fire (Kaplan-Meier, 95% band)",
+    )
+    survival_panels(panels, start, plots / f"survival_rungs.{fmt}")
+    outputs.write_manifest(
+        folder / "manifest.json",
+        **report,
+        version=__version__,
+        replication_seeds=DERIVATION,
+        scenarios={s.name: scenario_to_dict(s) for s in scenarios},
+        store=STORE_NAME,
+        finished=dt.datetime.now().isoformat(timespec="seconds"),
+    )
+    return tables
