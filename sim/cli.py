@@ -192,11 +192,11 @@ def drive(args: argparse.Namespace, exp, store, backend, folder: Path) -> dict:
     clock = time.perf_counter()
     report: dict = {"backend": backend.name, "workers": backend.workers}
     if args.precision is None:
-        batch = engine.run(
+        sizes = engine.run(
             exp, store, backend, args.n, batch_size=args.batch_size, quiet=args.quiet
         )
     else:
-        args.n, widest = engine.run_to_precision(
+        args.n, widest, sizes = engine.run_to_precision(
             exp,
             store,
             backend,
@@ -206,7 +206,6 @@ def drive(args: argparse.Namespace, exp, store, backend, folder: Path) -> dict:
             batch_size=args.batch_size,
             quiet=args.quiet,
         )
-        batch = args.batch_size
         met = widest < args.precision
         report |= {
             "precision": args.precision,
@@ -224,7 +223,7 @@ def drive(args: argparse.Namespace, exp, store, backend, folder: Path) -> dict:
         f"{args.n} replications x {len(exp.scenarios)} scenario(s) on {backend.name} "
         f"({backend.workers} worker(s)) in {seconds:.1f} s",
     )
-    return report | {"batch_size": batch or "automatic", "seconds": round(seconds, 3)}
+    return report | {"task_sizes": list(sizes), "seconds": round(seconds, 3)}
 
 
 # --- subcommands ----------------------------------------------------------------------------

@@ -4,6 +4,7 @@ folders are protected, --precision stops where the intervals say."""
 from __future__ import annotations
 
 import csv
+import dataclasses as dc
 import io
 import os
 import signal
@@ -20,8 +21,9 @@ from sim.analysis.stats import proportion_ci
 from sim.cli import main
 from sim.errors import InputError
 from sim.experiment import engine
-from sim.experiment.backends import SerialBackend, make_backend
+from sim.experiment.backends import make_backend
 from sim.experiment.store import STORE_NAME
+from sim.scenario.loader import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -331,15 +333,32 @@ def test_replications_for_matches_the_wilson_width():
 
 
 # --- planning, backends, progress -------------------------------------------------------------
-def test_batch_size_balances_overhead_and_workers():
+def test_task_sizes_bound_overhead_and_shrink_towards_the_end(tmp_path):
     class FakeProcess:
         name, workers = "process", 2
 
-    per_task = engine.TASK_SECONDS["process"]
-    assert engine.choose_batch_size(FakeProcess(), 10_000, 0.002) == round(per_task / 0.002)
-    assert engine.choose_batch_size(FakeProcess(), 80, 0.002) == 10  # 4 tasks per worker
-    assert engine.choose_batch_size(FakeProcess(), 10**7, 1e-6) == engine.MAX_BATCH
-    assert engine.choose_batch_size(SerialBackend(), 3, 10.0) == 1
+    short, long = engine.TASK_SECONDS["process"]
+    assert engine.batch_bounds(FakeProcess(), 0.002) == (round(short / 0.002), round(long / 0.002))
+    assert engine.batch_bounds(FakeProcess(), 10.0) == (1, 1)
+    assert engine.batch_bounds(FakeProcess(), 1e-9) == (engine.MAX_BATCH, engine.MAX_BATCH)
+
+    scenario = load_scenario(ROOT / "scenarios" / "baseline_2024.toml")
+    exp = engine.Experiment("run", (scenario, dc.replace(scenario, name="other")), 1)
+    store = engine.open_store(tmp_path / "x", exp, resume=False, force=False, facts={})
+    tasks, total = engine.plan(exp, store, 1000, (10, 200), workers=2)
+    sizes = [len(t.replications) for t in tasks]
+    assert total == 2000 and sum(sizes) == 2000
+    assert max(sizes) == 200
+    for i in (0, 1):  # every replication of each scenario exactly once, in shrinking tasks
+        mine = [t.replications for t in tasks if t.scenario_index == i]
+        assert sorted(r for reps in mine for r in reps) == list(range(1000))
+        lengths = [len(reps) for reps in mine]
+        assert lengths == sorted(lengths, reverse=True)
+        assert min(lengths[:-1]) >= 10
+    assert sizes[-1] <= 10  # the experiment ends on a short task
+    fixed, _ = engine.plan(exp, store, 1000, (64, 64), workers=2)
+    assert {len(t.replications) for t in fixed} == {64, 1000 - 15 * 64}
+    store.close()
 
 
 def test_unknown_or_missing_backends_are_one_line_errors(monkeypatch, capsys, tmp_path):

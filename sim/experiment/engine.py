@@ -15,7 +15,7 @@ import math
 import shutil
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,12 +32,15 @@ from sim.model.result import ReplicationResult
 from sim.scenario.loader import scenario_to_dict, scenario_to_toml
 from sim.scenario.params import Scenario
 
-# Aim for tasks of this many seconds. Per-task overhead is ~0.1 ms for a process pool and ~2 ms
-# for Dask (DESIGN.md, "Performance facts"), plus ~5-10 ms in the parent to store a batch and
-# its sketch (benchmarks/bench_engine.py): this keeps the sum near 2% or less.
-TASK_SECONDS = {"serial": 0.5, "process": 0.5, "dask": 1.0}
-TASKS_PER_WORKER = 4  # at least this many tasks per worker, so the last ones balance out
-MAX_BATCH = 1000
+# Task lengths in seconds: at least the shorter, so per-task overhead (~0.1 ms for a process
+# pool, ~2 ms for Dask per DESIGN.md "Performance facts", plus ~10 ms in the main process to
+# store a batch and its sketch, measured by benchmarks/bench_engine.py) stays near 2-5%; at
+# most the longer, so the store is written often enough to lose little to a crash.
+TASK_SECONDS = {"serial": (0.5, 1.0), "process": (0.1, 0.5), "dask": (0.25, 1.0)}
+# Guided scheduling: each task takes this share of the remaining work per worker, so tasks are
+# long early and short at the end, where a long one would leave the other workers idle.
+GUIDED_SHARE = 0.5
+MAX_BATCH = 5000
 # Headline probabilities that --precision drives below the requested half-width.
 PRECISION_RUNGS = (3, 4, 5)  # P(highest rung >= k); P(war) is checked as well
 Z95 = 1.959963984540054
@@ -148,28 +151,35 @@ def seconds_per_replication(scenario: Scenario, root_seed: int) -> float:
     return max(time.perf_counter() - t0, 1e-5)
 
 
-def choose_batch_size(backend: Backend, remaining: int, per_replication: float) -> int:
-    """Replications per task: long enough that per-task overhead is small, short enough that
-    every worker gets several tasks."""
-    by_time = math.ceil(TASK_SECONDS[backend.name] / per_replication)
-    by_balance = math.ceil(remaining / (TASKS_PER_WORKER * backend.workers))
-    return max(1, min(MAX_BATCH, by_time, by_balance))
+def batch_bounds(backend: Backend, per_replication: float) -> tuple[int, int]:
+    """The smallest and largest task, in replications, for the backend's task lengths."""
+    short, long = TASK_SECONDS[backend.name]
+    lo = max(1, min(MAX_BATCH, math.ceil(short / per_replication)))
+    return lo, max(lo, min(MAX_BATCH, math.ceil(long / per_replication)))
 
 
-def plan(exp: Experiment, store: Store, n: int, batch_size: int) -> tuple[list[Task], int]:
-    """Tasks for the replications below ``n`` not yet stored, round-robin over scenarios."""
-    per_scenario = []
-    for i, s in enumerate(exp.scenarios):
-        todo = np.setdiff1d(np.arange(n, dtype=np.int64), store.done(s.name)).tolist()
-        chunks = [tuple(todo[k : k + batch_size]) for k in range(0, len(todo), batch_size)]
-        per_scenario.append([Task(i, s, exp.root_seed, c, exp.keep_events) for c in chunks])
-    tasks = [t for group in _round_robin(per_scenario) for t in group]
-    return tasks, sum(len(t.replications) for t in tasks)
+def plan(
+    exp: Experiment, store: Store, n: int, bounds: tuple[int, int], workers: int
+) -> tuple[list[Task], int]:
+    """Tasks for the replications below ``n`` not yet stored, round-robin over scenarios.
 
-
-def _round_robin(groups: list[list[Task]]) -> Iterator[list[Task]]:
-    for k in range(max((len(g) for g in groups), default=0)):
-        yield [g[k] for g in groups if k < len(g)]
+    With ``bounds = (lo, hi)`` each task takes ``GUIDED_SHARE`` of the remaining replications
+    per worker, clipped to [lo, hi]; ``(b, b)`` gives fixed batches of ``b``."""
+    todo = [
+        np.setdiff1d(np.arange(n, dtype=np.int64), store.done(s.name)).tolist()
+        for s in exp.scenarios
+    ]
+    total = remaining = sum(len(t) for t in todo)
+    lo, hi = bounds
+    tasks = []
+    while remaining:
+        for i, s in enumerate(exp.scenarios):
+            if todo[i]:
+                size = min(hi, max(lo, math.ceil(GUIDED_SHARE * remaining / workers)))
+                chunk, todo[i] = todo[i][:size], todo[i][size:]
+                remaining -= len(chunk)
+                tasks.append(Task(i, s, exp.root_seed, tuple(chunk), exp.keep_events))
+    return tasks, total
 
 
 # --- running --------------------------------------------------------------------------------
@@ -194,13 +204,14 @@ def run(
     *,
     batch_size: int = 0,
     quiet: bool = False,
-) -> int:
-    """Bring every scenario to replications 0..n-1; return the batch size used."""
-    if batch_size <= 0:
-        remaining = n * len(exp.scenarios) - sum(len(store.done(s.name)) for s in exp.scenarios)
-        per_rep = seconds_per_replication(exp.scenarios[0], exp.root_seed)
-        batch_size = choose_batch_size(backend, max(1, remaining), per_rep)
-    tasks, total = plan(exp, store, n, batch_size)
+) -> tuple[int, int]:
+    """Bring every scenario to replications 0..n-1 (tasks of ``batch_size`` replications, or
+    of sizes chosen from a timing of the model when 0); return the task sizes used."""
+    if batch_size > 0:
+        bounds = (batch_size, batch_size)
+    else:
+        bounds = batch_bounds(backend, seconds_per_replication(exp.scenarios[0], exp.root_seed))
+    tasks, total = plan(exp, store, n, bounds, backend.workers)
     sketches = {s.name: store.sketch(s.name, s.horizon_days) for s in exp.scenarios}
     bar = _progress(total, quiet)
     try:
@@ -215,7 +226,7 @@ def run(
         bar.close()
         done = sum(len(store.done(s.name)) for s in exp.scenarios)
         store.set(replications_done=done)
-    return batch_size
+    return bounds
 
 
 def headline_half_width(columns: dict[str, np.ndarray]) -> float:
@@ -263,21 +274,22 @@ def run_to_precision(
     *,
     batch_size: int = 0,
     quiet: bool = False,
-) -> tuple[int, float]:
+) -> tuple[int, float, tuple[int, int]]:
     """Add rounds of replications until every headline probability of every scenario has a
-    95% half-width below ``half_width``, or ``max_n`` is reached. Returns (n, widest width).
+    95% half-width below ``half_width``, or ``max_n`` is reached. Returns n, the widest
+    half-width and the task sizes of the last round.
 
     Each round's size depends only on the stored outcomes, so the final count is the same on
     every backend."""
     n = min(first_n, max_n)
     while True:
-        batch_size = run(exp, store, backend, n, batch_size=batch_size, quiet=quiet)
+        bounds = run(exp, store, backend, n, batch_size=batch_size, quiet=quiet)
         cols = [
             store.outcome_columns(s.name, ("highest_rung", "ended_in_war")) for s in exp.scenarios
         ]
         widest = max(headline_half_width(c) for c in cols)
         if widest < half_width or n >= max_n:
-            return n, widest
+            return n, widest, bounds
         need = max(replications_for(c, half_width) for c in cols)
         step = max(n // 10, 100)  # the share may move; never add less than a tenth
         n = min(max_n, max(n + step, math.ceil(need * 1.05 / 100) * 100))
