@@ -92,7 +92,7 @@ def write_results(
             steps += survival_rows(name, k, curve)
             medians.append(survival_summary(name, k, curve))
             if k in panels:
-                panels[k].append((name, curve))
+                panels[k].append((name, curve.on_grid()))  # daily: flat in replications
     store.write_daily(daily)
     outputs.write_table(folder / outputs.SUMMARY_NAME, daily)
     outputs.write_table(folder / "survival.csv", steps)

@@ -198,7 +198,10 @@ def test_curve_invariants(values: list[float]) -> None:
         share = (~(times[None, :] <= grid[:, None])).mean(axis=1)
     np.testing.assert_allclose(c.evaluate(grid), share, atol=1e-12)
     rows = survival_rows("s", 3, c)
-    assert len(rows) == c.time.size and all(tuple(r) == ROW_FIELDS for r in rows)
+    assert len(rows) == int(HORIZON) + 1 and all(tuple(r) == ROW_FIELDS for r in rows)
+    with np.errstate(invalid="ignore"):
+        by_day = [int(np.sum(times <= r["day"])) for r in rows]
+    assert [r["reached"] for r in rows] == by_day
 
 
 first_day = st.one_of(st.just(NAN), st.floats(0.0, 405.0, allow_nan=False))
@@ -248,15 +251,16 @@ def test_first_days_reads_outcomes() -> None:
 def test_rows_and_summary() -> None:
     c = kaplan_meier(TEXTBOOK, horizon=4.0)
     rows = survival_rows("baseline", 4, c)
+    assert [r["day"] for r in rows] == [0, 1, 2, 3, 4]
+    assert [r["reached"] for r in rows] == [0, 1, 3, 4, 4]
     assert rows[2] == {
         "scenario": "baseline",
         "rung": 4,
-        "day": 2.0,
+        "day": 2,
         "survival": 0.5,
         "ci_lo": c.lo[2],
         "ci_hi": c.hi[2],
-        "at_risk": 5,
-        "events": 2,
+        "reached": 3,
     }
     summary = survival_summary("baseline", 4, c)
     assert tuple(summary) == SUMMARY_FIELDS
@@ -343,3 +347,15 @@ def test_plots_refuse_nothing_to_draw(tmp_path) -> None:
     with pytest.raises(ValueError, match="no survival curves"):
         survival_panels({1: []}, None, tmp_path / "y.png")
     assert not list(tmp_path.iterdir())
+
+
+def test_on_grid_reads_the_curve_at_whole_days() -> None:
+    c = kaplan_meier(np.array([0.5, 1.0, 1.2, 2.7, NAN, NAN]), horizon=4.0)
+    g = c.on_grid()
+    np.testing.assert_array_equal(g.time, [0.0, 1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(g.survival, c.evaluate(g.time))
+    np.testing.assert_array_equal(g.lo, c.band(g.time)[0])
+    # the events at 0.5 and 1.0 first show on day 1, the one at 1.2 on day 2, 2.7 on day 3
+    np.testing.assert_array_equal(g.events, [0, 2, 1, 1])
+    np.testing.assert_array_equal(g.at_risk, [6, 6, 4, 3])
+    assert (g.n, g.n_events, g.horizon) == (c.n, c.n_events, c.horizon)

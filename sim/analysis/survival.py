@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -27,7 +27,7 @@ from sim.model.result import ReplicationResult
 
 NAN = float("nan")
 TOP_RUNG = len(RUNGS) - 1
-ROW_FIELDS = ("scenario", "rung", "day", "survival", "ci_lo", "ci_hi", "at_risk", "events")
+ROW_FIELDS = ("scenario", "rung", "day", "survival", "ci_lo", "ci_hi", "reached")
 SUMMARY_FIELDS = (
     "scenario",
     "rung",
@@ -104,6 +104,24 @@ class SurvivalCurve:
         """The pointwise band (lo, hi) at days ``t``, with the same conventions as evaluate."""
         return self._step(self.lo, t), self._step(self.hi, t)
 
+    def on_grid(self, step: float = 1.0) -> SurvivalCurve:
+        """The curve read at days 0, step, 2*step, ... below the horizon: a few hundred points
+        for plotting, however many replications (and steps) the full curve has. Each event is
+        counted at the grid point it falls on or after, so ``events`` and ``at_risk`` add up."""
+        grid = np.arange(0.0, self.horizon, step)
+        lo, hi = self.band(grid)
+        reached = np.r_[0, np.cumsum(self.events)][np.searchsorted(self.time, grid, side="right")]
+        before = np.r_[0, reached[:-1]]
+        return replace(
+            self,
+            time=grid,
+            survival=self.evaluate(grid),
+            lo=lo,
+            hi=hi,
+            at_risk=self.n - before,
+            events=reached - before,
+        )
+
     def std_err(self) -> np.ndarray:
         """Greenwood standard error of S at each row (0 where S is 0; for checks and tables)."""
         n, d = self.at_risk.astype(float), self.events.astype(float)
@@ -162,8 +180,11 @@ def kaplan_meier(times: ArrayLike, horizon: float, confidence: float = 0.95) -> 
     s = np.asarray(sf.probabilities, dtype=np.float64)
     lo = np.asarray(ci.low.probabilities, dtype=np.float64)
     hi = np.asarray(ci.high.probabilities, dtype=np.float64)
-    at_risk = np.array([np.count_nonzero(observed >= x) + censored.size for x in q], dtype=int)
-    events = np.array([np.count_nonzero(observed == x) for x in q], dtype=int)
+    # counts at each distinct time by binary search (linear in n, not n times the steps)
+    ordered = np.sort(observed)
+    before = np.searchsorted(ordered, q, side="left")
+    at_risk = (observed.size - before + censored.size).astype(int)
+    events = (np.searchsorted(ordered, q, side="right") - before).astype(int)
     if q[0] > 0:  # S(0) = 1 with everyone at risk, unless something happened on day 0
         q, s = np.r_[0.0, q], np.r_[1.0, s]
         lo, hi = np.r_[NAN, lo], np.r_[NAN, hi]
@@ -186,21 +207,24 @@ def kaplan_meier(times: ArrayLike, horizon: float, confidence: float = 0.95) -> 
 
 
 def survival_rows(scenario: str, rung: int, curve: SurvivalCurve) -> list[dict[str, object]]:
-    """CSV-ready rows, one per step of ``curve`` (columns :data:`ROW_FIELDS`)."""
+    """CSV-ready rows on a daily grid, day 0 to the horizon (columns :data:`ROW_FIELDS`):
+    S and its band at the day, replications still at risk there, and how many had reached the
+    rung by then. A grid rather than every step keeps the table's size independent of n."""
+    days = np.arange(0.0, np.floor(curve.horizon) + 1.0)
+    lo, hi = curve.band(days)
+    idx = np.searchsorted(curve.time, days, side="right") - 1
+    reached = np.cumsum(curve.events)[idx]
     return [
         {
             "scenario": scenario,
             "rung": rung,
-            "day": float(t),
-            "survival": float(s),
-            "ci_lo": float(lo),
-            "ci_hi": float(hi),
-            "at_risk": int(r),
-            "events": int(d),
+            "day": int(d),
+            "survival": float(sv),
+            "ci_lo": float(a),
+            "ci_hi": float(b),
+            "reached": int(r),
         }
-        for t, s, lo, hi, r, d in zip(
-            curve.time, curve.survival, curve.lo, curve.hi, curve.at_risk, curve.events, strict=True
-        )
+        for d, sv, a, b, r in zip(days, curve.evaluate(days), lo, hi, reached, strict=True)
     ]
 
 

@@ -111,14 +111,6 @@ def outcome_table(data: Columns) -> list[Row]:
     return rows
 
 
-def _aligned(base: Columns, other: Columns) -> tuple[Columns, Columns]:
-    """The two scenarios' outcomes on the replication indices they share, in index order."""
-    _, ib, io = np.intersect1d(base["replication"], other["replication"], return_indices=True)
-    return {k: np.asarray(v)[ib] for k, v in base.items()}, {
-        k: np.asarray(v)[io] for k, v in other.items()
-    }
-
-
 def compare_table(named_results: Sequence[tuple[str, Columns]]) -> list[Row]:
     """Scenarios side by side, each later one against the first, paired by replication.
 
@@ -133,17 +125,22 @@ def compare_table(named_results: Sequence[tuple[str, Columns]]) -> list[Row]:
     names = [name for name, _ in named_results]
     if len(set(names)) != len(names) or "outcome" in names:
         raise ValueError(f"scenario names must be unique and not 'outcome': {names}")
-    base_name, base = named_results[0]
-    others = [(name, *_aligned(base, res)) for name, res in named_results[1:]]
+    base = named_results[0][1]
     keys = _keys(base)
+    # the replication indices each later scenario shares with the first (positions in both)
+    pairs = {
+        name: np.intersect1d(base["replication"], res["replication"], return_indices=True)[1:]
+        for name, res in named_results[1:]
+    }
 
     def row(label: str, extract: Extract, paired_ci: PairedCI) -> Row:
+        # one column per scenario at a time: the store reads columns lazily
+        values = {name: extract(res) for name, res in named_results}
         out: Row = {"outcome": label}
-        for name, res in named_results:
-            v = extract(res)
+        for name, v in values.items():
             out[name] = float(np.nanmean(v)) if np.any(~np.isnan(v)) else NAN
-        for name, b, o in others:
-            d, lo, hi = paired_ci(extract(b), extract(o))
+        for name, (ib, io) in pairs.items():
+            d, lo, hi = paired_ci(values[names[0]][ib], values[name][io])
             out |= {f"diff_{name}": d, f"diff_{name}_lo": lo, f"diff_{name}_hi": hi}
         return out
 

@@ -21,7 +21,7 @@ import datetime as dt
 import json
 import re
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -210,19 +210,20 @@ class Store:
         ).fetchone()
         return DailySketch.empty(days) if row is None else DailySketch.from_bytes(row[0])
 
-    def outcome_columns(self, scenario: str, names: Sequence[str] | None = None) -> dict:
-        """``replication`` and the named outcome columns (all by default) as float arrays."""
-        names = list(self.outcome_names if names is None else names)
+    def outcome_columns(self, scenario: str, names: Sequence[str] | None = None) -> OutcomeColumns:
+        """``replication`` and the named outcome columns (all by default), read on access."""
+        names = tuple(self.outcome_names if names is None else names)
+        return OutcomeColumns(self, scenario, names)
+
+    def column(self, scenario: str, name: str) -> np.ndarray:
+        """One outcome column (or ``replication``) of ``scenario``, by replication."""
+        if name != "replication" and name not in self.outcome_names:
+            raise KeyError(name)
         if not self.has_table("outcomes"):
-            return {"replication": np.zeros(0, np.int64)} | {n: np.zeros(0) for n in names}
-        sql = (
-            f"SELECT replication{''.join(', ' + _q(n) for n in names)} FROM outcomes "
-            "WHERE scenario = ? ORDER BY replication"
-        )
-        table = self._fetch_array(sql, (scenario,), len(names) + 1, np.float64)
-        out = {"replication": table[:, 0].astype(np.int64)}
-        out |= {n: table[:, j + 1] for j, n in enumerate(names)}  # NULL reads as NaN
-        return out
+            return np.zeros(0, np.int64 if name == "replication" else np.float64)
+        sql = f"SELECT {_q(name)} FROM outcomes WHERE scenario = ? ORDER BY replication"
+        dtype = np.int64 if name == "replication" else np.float64
+        return self._fetch_array(sql, (scenario,), 1, dtype)[:, 0]  # NULL reads as NaN
 
     def window(
         self, scenario: str, first: str, last: str, types: Sequence[str]
@@ -276,3 +277,25 @@ class Store:
 
 def _now() -> str:
     return dt.datetime.now().isoformat(timespec="seconds")
+
+
+class OutcomeColumns(Mapping[str, np.ndarray]):
+    """A scenario's outcome columns, each read from the store when asked for and not kept, so
+    analysing many scenarios holds one column of each at a time rather than every column."""
+
+    def __init__(self, store: Store, scenario: str, names: Sequence[str]) -> None:
+        self._store, self._scenario, self._names = store, scenario, ("replication", *names)
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        if key not in self._names:
+            raise KeyError(key)
+        return self._store.column(self._scenario, key)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._names
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
