@@ -125,7 +125,7 @@ def main() -> None:
         memory_child(args.memory_child)
         return
     per_event(100 if args.quick else 300)
-    throughput(400 if args.quick else 2000)
+    throughput(400 if args.quick else 4000)
     memory(100, 2000) if args.quick else memory(1000, 20000)
 
 

@@ -3,8 +3,9 @@
     python benchmarks/bench_model.py [-n REPLICATIONS]
 
 Prints microseconds per SimPy event for a bare loop of timeouts and for the model (baseline
-scenario), their ratio, and milliseconds per replication. Absolute times on shared machines
-are noisy; the ratio is the figure to watch.
+scenario), their ratio, and milliseconds per replication. Both run with the cyclic garbage
+collector paused, as the experiment engine runs replications. Absolute times on shared
+machines are noisy; the ratio is the figure to watch.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import simpy
 
+from sim.experiment.batch import paused_gc
 from sim.model.replication import simulate, summarise
 from sim.scenario.loader import load_scenario
 
@@ -30,9 +32,10 @@ def bare_simpy(n_events: int) -> float:
             yield env.timeout(1.0)
 
     env.process(ticker(env))
-    t = time.perf_counter()
-    env.run()
-    return time.perf_counter() - t
+    with paused_gc():
+        t = time.perf_counter()
+        env.run()
+        return time.perf_counter() - t
 
 
 def model(n: int) -> tuple[float, int, float]:
@@ -40,14 +43,15 @@ def model(n: int) -> tuple[float, int, float]:
     s = load_scenario(ROOT / "scenarios" / "baseline_2024.toml")
     sim_time = sum_time = 0.0
     events = 0
-    for i in range(n):
-        t = time.perf_counter()
-        world = simulate(s, 1, i)
-        sim_time += time.perf_counter() - t
-        events += next(world.env._eid)  # SimPy's own counter of scheduled events (private)
-        t = time.perf_counter()
-        summarise(world, i, keep_events=False)
-        sum_time += time.perf_counter() - t
+    with paused_gc():
+        for i in range(n):
+            t = time.perf_counter()
+            world = simulate(s, 1, i)
+            sim_time += time.perf_counter() - t
+            events += next(world.env._eid)  # SimPy's own counter of scheduled events (private)
+            t = time.perf_counter()
+            summarise(world, i, keep_events=False)
+            sum_time += time.perf_counter() - t
     return sim_time, events, sum_time
 
 

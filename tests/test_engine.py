@@ -252,6 +252,9 @@ def test_a_stopped_run_resumes_to_identical_outcomes(tmp_path, how):
     assert stored <= kept < int(n)
     ((batches,),) = store_rows(out, "SELECT COUNT(*) FROM batches")
     assert kept == 20 * batches  # whole batches only
+    ((unsketched,),) = store_rows(out, "SELECT COUNT(*) FROM batches WHERE sketched = 0")
+    # Ctrl-C saves the sketch on the way out; after a kill the resume must replay batches
+    assert (unsketched > 0) if how == signal.SIGKILL else (unsketched == 0)
     done = subprocess.run(
         [*cmd, "--out", str(out), "--resume", "--quiet"],
         env=ENV,

@@ -370,7 +370,8 @@ def stored(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stored]:
             task = Task(i, s, SEED, tuple(r.replication for r in chunk), keep_events=True)
             batch = reduce_results(task, chunk)
             sketch.add(batch.tension, batch.rung)
-            store.write_batch(s.name, SEED, batch, sketch, keep_events=True)
+            store.write_batch(s.name, SEED, batch, keep_events=True)
+            store.save_sketches({s.name: sketch})
     yield Stored(store, scenarios, results)
     store.close()
 

@@ -26,7 +26,6 @@ from sim.analysis.tables import (
     outcome_values,
 )
 from sim.experiment.batch import Task, reduce_results
-from sim.experiment.sketch import DailySketch
 from sim.experiment.store import STORE_NAME, Store
 from sim.model.events import EVENT_TYPES, TYPE_INDEX, TYPE_NAMES
 from sim.model.result import ReplicationResult
@@ -439,8 +438,7 @@ def _store(
     for i, (name, results) in enumerate(named):
         task = Task(i, scenario, 0, tuple(r.replication for r in results))
         batch = reduce_results(task, results)
-        sketch = DailySketch.empty(scenario.horizon_days).add(batch.tension, batch.rung)
-        store.write_batch(name, 0, batch, sketch, keep_events=False)
+        store.write_batch(name, 0, batch, keep_events=False)
     return store
 
 

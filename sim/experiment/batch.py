@@ -9,7 +9,9 @@ sketch and drops them, so what it holds stays small whatever the replication cou
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+import gc
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,12 +90,26 @@ def reduce_results(task: Task, results: Sequence[ReplicationResult]) -> BatchRes
     )
 
 
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cyclic garbage collection while a batch runs: a finished world breaks its own cycles
+    (``World.close``), so the collector only costs time there (about 8% of a replication)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def run_task(task: Task) -> BatchResult:
     """Run a task's replications (in a worker) and reduce them."""
-    results = [
-        run_replication(task.scenario, task.root_seed, i, task.keep_events)
-        for i in task.replications
-    ]
+    with paused_gc():
+        results = [
+            run_replication(task.scenario, task.root_seed, i, task.keep_events)
+            for i in task.replications
+        ]
     return reduce_results(task, results)
 
 
@@ -110,10 +126,11 @@ class MapTask:
 
 def run_map_task(task: MapTask) -> tuple[tuple[int, ...], list[Any]]:
     """Run a map task: its replication indices and one reduced value per replication."""
-    values = [
-        task.reduce(
-            task.scenario, run_replication(task.scenario, task.root_seed, i, task.keep_events)
-        )
-        for i in task.replications
-    ]
+    with paused_gc():
+        values = [
+            task.reduce(
+                task.scenario, run_replication(task.scenario, task.root_seed, i, task.keep_events)
+            )
+            for i in task.replications
+        ]
     return task.replications, values

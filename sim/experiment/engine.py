@@ -26,6 +26,7 @@ from sim.analysis.stats import proportion_ci
 from sim.errors import InputError
 from sim.experiment.backends import Backend
 from sim.experiment.batch import MapTask, Task, run_map_task, run_task
+from sim.experiment.sketch import DailySketch
 from sim.experiment.store import STORE_NAME, Store
 from sim.model.replication import run_replication
 from sim.model.result import ReplicationResult
@@ -41,6 +42,7 @@ TASK_SECONDS = {"serial": (0.5, 1.0), "process": (0.1, 0.5), "dask": (0.25, 1.0)
 # long early and short at the end, where a long one would leave the other workers idle.
 GUIDED_SHARE = 0.5
 MAX_BATCH = 5000
+SKETCH_SECONDS = 2.0  # save the trajectory sketches this often (a killed run replays less)
 # Headline probabilities that --precision drives below the requested half-width.
 PRECISION_RUNGS = (3, 4, 5)  # P(highest rung >= k); P(war) is checked as well
 Z95 = 1.959963984540054
@@ -182,6 +184,18 @@ def plan(
     return tasks, total
 
 
+def replay_unsketched(exp: Experiment, store: Store, sketches: dict[str, DailySketch]) -> None:
+    """Fold in the trajectories of batches stored after the last sketch save (a killed run)."""
+    by_name = {s.name: (i, s) for i, s in enumerate(exp.scenarios)}
+    pending = store.unsketched()
+    for name, reps in pending:
+        i, s = by_name[name]
+        result = run_task(Task(i, s, exp.root_seed, tuple(reps)))
+        sketches[name].add(result.tension, result.rung)
+    if pending:
+        store.save_sketches(sketches)
+
+
 # --- running --------------------------------------------------------------------------------
 def _progress(total: int, quiet: bool) -> Any:
     from tqdm import tqdm
@@ -211,19 +225,25 @@ def run(
         bounds = (batch_size, batch_size)
     else:
         bounds = batch_bounds(backend, seconds_per_replication(exp.scenarios[0], exp.root_seed))
-    tasks, total = plan(exp, store, n, bounds, backend.workers)
     sketches = {s.name: store.sketch(s.name, s.horizon_days) for s in exp.scenarios}
+    replay_unsketched(exp, store, sketches)
+    tasks, total = plan(exp, store, n, bounds, backend.workers)
     bar = _progress(total, quiet)
+    saved = time.monotonic()
     try:
         for result in backend.map_unordered(run_task, tasks):
             name = exp.scenarios[result.scenario_index].name
             sketches[name].add(result.tension, result.rung)
-            store.write_batch(name, exp.root_seed, result, sketches[name], exp.keep_events)
+            store.write_batch(name, exp.root_seed, result, exp.keep_events)
             bar.update(len(result.replications))
+            if time.monotonic() - saved > SKETCH_SECONDS:
+                store.save_sketches(sketches)
+                saved = time.monotonic()
     except KeyboardInterrupt:
         raise Interrupted() from None
     finally:
         bar.close()
+        store.save_sketches(sketches)  # what a killed run cannot do: replay_unsketched
         done = sum(len(store.done(s.name)) for s in exp.scenarios)
         store.set(replications_done=done)
     return bounds

@@ -12,7 +12,10 @@ Tables (``sqlite3 experiment.sqlite .schema`` shows them):
 - ``batches``: a log of the batches written.
 
 Each batch is written in one transaction, so a run killed at any moment leaves whole batches
-only, and the replications still missing are exactly those without an ``outcomes`` row.
+only, and the replications still missing are exactly those without an ``outcomes`` row. The
+sketches are saved every few seconds rather than with every batch (serialising one costs
+more than storing a batch); ``batches.sketched`` marks the batches a saved sketch holds, and
+a resumed run replays the others' trajectories before it goes on.
 """
 
 from __future__ import annotations
@@ -43,7 +46,8 @@ CREATE TABLE IF NOT EXISTS sketches (
     scenario TEXT PRIMARY KEY, replications INTEGER NOT NULL, sketch BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS batches (
     id INTEGER PRIMARY KEY, scenario TEXT NOT NULL, replications INTEGER NOT NULL,
-    first_replication INTEGER NOT NULL, last_replication INTEGER NOT NULL, written TEXT NOT NULL);
+    first_replication INTEGER NOT NULL, last_replication INTEGER NOT NULL, written TEXT NOT NULL,
+    replication_list TEXT NOT NULL, sketched INTEGER NOT NULL DEFAULT 0);
 """
 
 
@@ -127,10 +131,8 @@ class Store:
         )
         self._outcome_names = tuple(names)
 
-    def write_batch(
-        self, scenario: str, seed: int, batch: BatchResult, sketch: DailySketch, keep_events: bool
-    ) -> None:
-        """Store a batch's rows and the scenario's updated sketch, all or nothing."""
+    def write_batch(self, scenario: str, seed: int, batch: BatchResult, keep_events: bool) -> None:
+        """Store a batch's rows, all or nothing (its trajectories go to the sketch later)."""
         with self.con:
             if self._outcome_names is None:
                 self._create_tables(batch.outcome_names, keep_events)
@@ -161,14 +163,26 @@ class Store:
                     ((scenario, *row) for row in batch.events),
                 )
             self.con.execute(
-                "INSERT OR REPLACE INTO sketches VALUES (?, ?, ?)",
-                (scenario, sketch.n, sketch.to_bytes()),
-            )
-            self.con.execute(
                 "INSERT INTO batches (scenario, replications, first_replication, "
-                "last_replication, written) VALUES (?, ?, ?, ?, ?)",
-                (scenario, len(reps), min(reps), max(reps), _now()),
+                "last_replication, written, replication_list) VALUES (?, ?, ?, ?, ?, ?)",
+                (scenario, len(reps), min(reps), max(reps), _now(), json.dumps(list(reps))),
             )
+
+    def save_sketches(self, sketches: Mapping[str, DailySketch]) -> None:
+        """Store the sketches and mark every batch written so far as held in them."""
+        with self.con:
+            self.con.executemany(
+                "INSERT OR REPLACE INTO sketches VALUES (?, ?, ?)",
+                [(name, sk.n, sk.to_bytes()) for name, sk in sketches.items()],
+            )
+            self.con.execute("UPDATE batches SET sketched = 1 WHERE sketched = 0")
+
+    def unsketched(self) -> list[tuple[str, list[int]]]:
+        """Batches stored since the sketches were last saved: (scenario, replications)."""
+        cur = self.con.execute(
+            "SELECT scenario, replication_list FROM batches WHERE sketched = 0 ORDER BY id"
+        )
+        return [(name, json.loads(text)) for name, text in cur]
 
     def write_daily(self, rows: Sequence[dict[str, object]]) -> None:
         """Replace the readable per-day trajectory table."""
