@@ -79,15 +79,11 @@ def check_counts(args: argparse.Namespace) -> None:
 def seed_of(args: argparse.Namespace) -> int:
     """The root seed: given, read from the experiment being resumed, or drawn and reported."""
     if args.seed is None and getattr(args, "resume", False) and args.out:
-        from sim.experiment.store import STORE_NAME, Store
+        from sim.experiment.store import STORE_NAME, read_facts
 
         path = Path(args.out) / STORE_NAME
-        if path.exists():
-            store = Store(path)
-            stored = store.get("root_seed")
-            store.close()
-            if stored is not None:
-                args.seed = int(stored)
+        if path.exists() and "root_seed" in (facts := read_facts(path)):
+            args.seed = int(facts["root_seed"])
     if args.seed is None:
         if getattr(args, "resume", False):
             raise InputError("--resume", None, args.out, "give the run's --seed and --out")

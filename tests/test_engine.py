@@ -397,3 +397,27 @@ def test_progress_bar_only_on_a_terminal(tmp_path, monkeypatch):
         text=True,
     )
     assert piped.returncode == 0 and "rep/s" not in piped.stderr and "%|" not in piped.stderr
+
+
+def test_resume_reads_the_seed_from_the_store(tmp_path):
+    out = tmp_path / "r"
+    assert run(*RUN, "-n", "10", "--out", str(out)) == 0
+    assert (
+        run(
+            "run", "baseline_2024", "--backend", "serial", "-n", "20", "--out", str(out), "--resume"
+        )
+        == 0
+    )
+    rows = read_csv(out / "outcomes.csv")
+    assert len(rows) == 20 and {r["seed"] for r in rows} == {"4"}
+
+
+def test_a_foreign_or_corrupt_store_is_refused_untouched(tmp_path, capsys):
+    out = tmp_path / "c"
+    out.mkdir()
+    (out / STORE_NAME).write_bytes(b"not a database at all" * 100)
+    before = (out / STORE_NAME).read_bytes()
+    assert run(*RUN, "-n", "5", "--out", str(out)) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "not a dmzsim experiment store" in err[0]
+    assert (out / STORE_NAME).read_bytes() == before

@@ -27,7 +27,7 @@ from sim.errors import InputError
 from sim.experiment.backends import Backend
 from sim.experiment.batch import MapTask, Task, run_map_task, run_task
 from sim.experiment.sketch import DailySketch
-from sim.experiment.store import STORE_NAME, Store
+from sim.experiment.store import STORE_NAME, Store, read_facts
 from sim.model.replication import run_replication
 from sim.model.result import ReplicationResult
 from sim.scenario.loader import scenario_to_dict, scenario_to_toml
@@ -45,7 +45,6 @@ MAX_BATCH = 5000
 SKETCH_SECONDS = 2.0  # save the trajectory sketches this often (a killed run replays less)
 # Headline probabilities that --precision drives below the requested half-width.
 PRECISION_RUNGS = (3, 4, 5)  # P(highest rung >= k); P(war) is checked as well
-Z95 = 1.959963984540054
 # Files an experiment writes into its folder (what --force may remove).
 OUTPUT_GLOBS = ("*.csv", "manifest.json", "trajectories.npz", "plots/*")
 
@@ -101,12 +100,11 @@ def open_store(
     path = folder / STORE_NAME
     fingerprint = exp.fingerprint()
     if path.exists() and not force:
-        store = Store(path)
-        same = store.get("fingerprint") == fingerprint
+        facts_held = read_facts(path)
+        same = facts_held.get("fingerprint") == fingerprint
         if not same or not resume:
-            held = store.get("description") or "an experiment"
-            done = store.get("replications_done") or "?"
-            store.close()
+            held = facts_held.get("description") or "an experiment"
+            done = facts_held.get("replications_done") or "?"
             if not same:
                 raise InputError(
                     "--out",
@@ -122,7 +120,7 @@ def open_store(
                 f"already holds this experiment ({done} replications stored); pass --resume "
                 "to continue or extend it, or --force to start again",
             )
-        return store
+        return Store(path)
     if resume and not force:
         raise InputError("--resume", None, str(folder), f"there is no {STORE_NAME} to resume")
     if folder.exists() and any(folder.iterdir()) and not force:

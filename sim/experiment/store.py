@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.errors import InputError
 from sim.experiment.batch import BatchResult
 from sim.experiment.sketch import DailySketch
 from sim.model.events import EVENT_FIELDS, TYPE_NAMES
@@ -56,8 +57,20 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-class StoreMismatch(Exception):
-    """The folder holds a different experiment (message says which)."""
+def read_facts(path: Path) -> dict[str, str]:
+    """The ``experiment`` table of the store at ``path``, read without changing the file.
+
+    Raises ``InputError`` if the file is not a dmzsim store."""
+    try:
+        con = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True)
+        try:
+            return dict(con.execute("SELECT key, value FROM experiment").fetchall())
+        finally:
+            con.close()
+    except sqlite3.Error as err:
+        raise InputError(
+            str(path), None, None, f"is not a dmzsim experiment store ({err})"
+        ) from None
 
 
 class Store:
@@ -286,6 +299,12 @@ class Store:
             yield dict(zip(cols, row, strict=True))
 
     def close(self) -> None:
+        # back to a single file: a closed store is one portable file, and readers opening it
+        # later (read-only checks included) leave no -wal or -shm files beside it
+        try:
+            self.con.execute("PRAGMA journal_mode=DELETE")
+        except sqlite3.OperationalError:
+            pass  # a reader still has it open: it stays in WAL mode, which is just as valid
         self.con.close()
 
 
