@@ -73,7 +73,7 @@ def survival_plot(
     ax.set_title(title)
     ax.set_xlabel(_days_label(start_date))
     ax.set_ylabel(Y_LABEL)
-    ax.legend(loc="lower left", fontsize="small", title="shaded: pointwise 95% band")
+    ax.legend(loc="best", fontsize="small", title="shaded: pointwise 95% band")
     return _save(fig, path)
 
 
@@ -101,10 +101,20 @@ def survival_panels(
             _date_axis(ax, start_date)
         name = RUNGS[k] if 0 <= k < len(RUNGS) else f"rung {k}"
         ax.set_title(f"rung >= {k}: {name}", fontsize="medium")
-        ax.legend(loc="lower left", fontsize="x-small")
     for j, ax in enumerate(axes.flat[len(rungs) :], start=len(rungs)):
         ax.set_visible(False)
         axes.flat[j - cols].xaxis.set_tick_params(labelbottom=True)  # its column's bottom panel
+    # one legend for the figure, outside the panels: colours are the same scenario in each
+    # panel, and with many scenarios a legend per panel would hide the curves
+    first = curves_by_rung[rungs[0]]
+    handles = axes.flat[0].get_lines()[: len(first)]
+    fig.legend(
+        handles,
+        [f"{name} (n={c.n})" for name, c in first],
+        loc="outside right upper",
+        fontsize="small",
+        title="shaded: 95% band",
+    )
     fig.suptitle("Time to each rung of the escalation ladder (Kaplan-Meier, 95% bands)")
     fig.supxlabel(_days_label(start_date))
     fig.supylabel(Y_LABEL)
