@@ -69,7 +69,6 @@ def write_results(
     ``forecast`` by scenario, ``compare``) for printing. ``report`` goes into the manifest."""
     names = [s.name for s in scenarios]
     outputs.export_outcomes_csv(store, folder / "outcomes.csv", names)
-    outputs.export_monthly_counts_csv(store, folder / "monthly_counts.csv", names)
     if events:
         outputs.export_events_csv(store, folder / "events.csv", names)
     columns = [(s.name, store.outcome_columns(s.name)) for s in scenarios]

@@ -52,7 +52,7 @@ def test_run_writes_every_output(tmp_path, capsys):
     assert m["root_seed"] == 3 and m["replications"] == 40
     assert m["scenarios"]["baseline_2024"]["mines"]["killed_mean"] == 2.0
     assert "--events" in m["command"]
-    for name in ("summary.csv", "forecast.csv", "monthly_counts.csv", "survival.csv"):
+    for name in ("summary.csv", "forecast.csv", "survival.csv"):
         assert (out / name).stat().st_size > 0
     pngs = {p.name for p in (out / "plots").glob("*.png")}
     assert {"tension_fan.png", "survival_fire.png", "survival_rungs.png"} <= pngs

@@ -26,7 +26,6 @@ from sim.experiment.outputs import (
     atomic_open,
     csv_value,
     export_events_csv,
-    export_monthly_counts_csv,
     export_outcomes_csv,
     trajectory_rows,
     write_manifest,
@@ -423,13 +422,16 @@ def test_export_outcomes_csv(tmp_path: Path, stored: Stored) -> None:
     assert _no_temp_files(tmp_path)
 
 
-def test_export_monthly_counts_csv(tmp_path: Path, stored: Stored) -> None:
+def test_monthly_table_holds_every_count(stored: Stored) -> None:
     names = [s.name for s in stored.scenarios]
-    path = export_monthly_counts_csv(stored.store, tmp_path / "monthly.csv", names)
-    assert _header(path) == ["scenario", "replication", "month", "event_type", "count"]
     back = [
-        (r["scenario"], int(r["replication"]), r["month"], r["event_type"], int(r["count"]))
-        for r in _read_csv(path)
+        (r["scenario"], r["replication"], r["month"], t, r[t])
+        for name in names
+        for r in stored.store.iter_rows(
+            "SELECT * FROM monthly WHERE scenario = ? ORDER BY replication, month", (name,)
+        )
+        for t in TYPE_NAMES
+        if r[t]
     ]
     expected = [
         (name, res.replication, month, t, int(res.monthly_counts[m, k]))
@@ -439,7 +441,7 @@ def test_export_monthly_counts_csv(tmp_path: Path, stored: Stored) -> None:
         for k, t in enumerate(TYPE_NAMES)
         if res.monthly_counts[m, k]
     ]
-    assert back == expected  # non-zero counts only, by scenario, replication, month, type
+    assert back == expected  # by scenario, replication, month, type
     total = sum(int(r.monthly_counts.sum()) for rs in stored.results.values() for r in rs)
     assert sum(c for *_, c in back) == total
 

@@ -25,7 +25,7 @@ import numpy as np
 from sim.analysis.trajectories import BAND_QUANTILES
 from sim.experiment.sketch import DailySketch
 from sim.experiment.store import Store
-from sim.model.events import EVENT_FIELDS, RUNGS, TYPE_NAMES
+from sim.model.events import EVENT_FIELDS, RUNGS
 
 PathLike = str | os.PathLike[str]
 SUMMARY_NAME = "trajectory_summary.csv"
@@ -58,6 +58,14 @@ def atomic_open(path: PathLike, mode: str = "w") -> Iterator[IO[Any]]:
 
 def csv_value(value: object) -> object:
     """A cell for CSV: NaN and None empty, whole floats as integers, numpy scalars unwrapped."""
+    kind = type(value)
+    if kind is str or kind is int:  # the common cells first: ABC checks are slow
+        return value
+    if kind is float:
+        v = float(value)  # type: ignore[arg-type]
+        if v != v:
+            return ""
+        return int(v) if v.is_integer() and abs(v) < 2**53 else repr(v)
     if value is None:
         return ""
     if isinstance(value, bool | np.bool_):
@@ -194,27 +202,6 @@ def export_outcomes_csv(store: Store, path: PathLike, names: Sequence[str]) -> P
             )
 
     return write_outcomes_csv(path, rows())
-
-
-def export_monthly_counts_csv(store: Store, path: PathLike, names: Sequence[str]) -> Path:
-    """Long table ``scenario, replication, month, event_type, count`` of non-zero counts."""
-
-    def rows() -> Iterator[dict[str, object]]:
-        for name in names:
-            for r in store.iter_rows(
-                "SELECT * FROM monthly WHERE scenario = ? ORDER BY replication, month", (name,)
-            ):
-                for t in TYPE_NAMES:
-                    if r[t]:
-                        yield {
-                            "scenario": name,
-                            "replication": r["replication"],
-                            "month": r["month"],
-                            "event_type": t,
-                            "count": r[t],
-                        }
-
-    return _write_rows(path, ["scenario", "replication", "month", "event_type", "count"], rows())
 
 
 def export_events_csv(store: Store, path: PathLike, names: Sequence[str]) -> Path:
