@@ -11,10 +11,16 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sim import __version__
 from sim.errors import InputError
 from sim.scenario.params import Scenario
+
+if TYPE_CHECKING:  # imported for real inside the commands, to keep start-up fast
+    from sim.experiment.backends import Backend
+    from sim.experiment.engine import Experiment
+    from sim.experiment.store import Store
 
 BUNDLED = Path(__file__).resolve().parent.parent / "scenarios"
 HEADLINE = (
@@ -124,7 +130,7 @@ COMPARE_HEADLINE = (
 
 
 def experiment(
-    args: argparse.Namespace, argv: Sequence[str], kind: str, scenarios: list
+    args: argparse.Namespace, argv: Sequence[str], kind: str, scenarios: list[Scenario]
 ) -> tuple[Path, dict]:
     """Run (or resume) an experiment into its folder, then write every output from the store.
 
@@ -178,7 +184,9 @@ def experiment(
     return folder, tables
 
 
-def drive(args: argparse.Namespace, exp, store, backend, folder: Path) -> dict:
+def drive(
+    args: argparse.Namespace, exp: Experiment, store: Store, backend: Backend, folder: Path
+) -> dict:
     """Run the replications still missing (to -n, or to --precision); report how it went."""
     from sim.experiment import engine
 

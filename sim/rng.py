@@ -41,7 +41,7 @@ class HashSeed(ISeedSequence):
     def __init__(self, words: np.ndarray) -> None:
         self.words = words
 
-    def generate_state(self, n_words: int, dtype: type = np.uint32) -> np.ndarray:
+    def generate_state(self, n_words: int, dtype: type = np.uint32) -> np.ndarray:  # type: ignore[override]
         if np.dtype(dtype) != np.uint64 or n_words > len(self.words):
             raise ValueError("HashSeed supplies at most four 64-bit words")
         return self.words[:n_words]
@@ -49,7 +49,8 @@ class HashSeed(ISeedSequence):
 
 def generator(root_seed: int, replication: int, name: str) -> np.random.Generator:
     """The numpy Generator behind stream ``name`` of a replication."""
-    return np.random.Generator(np.random.PCG64(HashSeed(seed_words(root_seed, replication, name))))
+    seed = HashSeed(seed_words(root_seed, replication, name))
+    return np.random.Generator(np.random.PCG64(seed))  # type: ignore[arg-type]  # duck-typed seed
 
 
 def _blocks(draw: Callable[[int], np.ndarray]) -> Iterator[list[float]]:

@@ -15,7 +15,7 @@ import math
 import shutil
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -247,38 +247,40 @@ def run(
     return bounds
 
 
-def headline_half_width(columns: dict[str, np.ndarray]) -> float:
-    """The widest 95% Wilson half-width among P(rung >= k) for k in PRECISION_RUNGS and P(war)."""
+def _headline_flags(columns: Mapping[str, np.ndarray]) -> list[np.ndarray]:
+    """Per replication, whether it reached rung k for each k in PRECISION_RUNGS, and war."""
     top = columns["highest_rung"]
-    flags = [top >= k for k in PRECISION_RUNGS] + [columns["ended_in_war"] > 0]
-    widths = []
-    for f in flags:
-        _, lo, hi = proportion_ci(int(f.sum()), int(f.size))
-        widths.append((hi - lo) / 2)
-    return max(widths)
+    return [top >= k for k in PRECISION_RUNGS] + [columns["ended_in_war"] > 0]
 
 
-def replications_for(columns: dict[str, np.ndarray], half_width: float) -> int:
+def _half_width(hits: int, n: int) -> float:
+    _, lo, hi = proportion_ci(hits, n)
+    return (hi - lo) / 2
+
+
+def headline_half_width(columns: Mapping[str, np.ndarray]) -> float:
+    """The widest 95% Wilson half-width among the headline probabilities."""
+    return max(_half_width(int(f.sum()), int(f.size)) for f in _headline_flags(columns))
+
+
+def replications_for(columns: Mapping[str, np.ndarray], half_width: float) -> int:
     """Replications at which every headline Wilson half-width would drop below ``half_width``
     if the observed shares held (a plan for the next round, checked again after it)."""
-    top = columns["highest_rung"]
-    shares = [float(np.mean(top >= k)) for k in PRECISION_RUNGS]
-    shares.append(float(np.mean(columns["ended_in_war"] > 0)))
     need = 1
-    for p in shares:
-        m = 1
-        while True:
-            x = round(p * m)
-            _, lo, hi = proportion_ci(x, m)
-            if (hi - lo) / 2 < half_width:
-                break
-            m *= 2
-        lo_m, hi_m = m // 2, m  # bisect between the last failing and the first passing size
-        while hi_m - lo_m > 1:
-            mid = (lo_m + hi_m) // 2
-            _, lo, hi = proportion_ci(round(p * mid), mid)
-            lo_m, hi_m = (lo_m, mid) if (hi - lo) / 2 < half_width else (mid, hi_m)
-        need = max(need, hi_m)
+    for flags in _headline_flags(columns):
+        p = float(flags.mean())
+
+        def wide(m: int, p: float = p) -> bool:
+            return _half_width(round(p * m), m) >= half_width
+
+        hi = 1
+        while wide(hi):
+            hi *= 2
+        lo = hi // 2  # wide at lo (or lo is 0), narrow at hi: bisect the boundary
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            lo, hi = (mid, hi) if wide(mid) else (lo, mid)
+        need = max(need, hi)
     return need
 
 
@@ -299,7 +301,8 @@ def run_to_precision(
 
     Each round's size depends only on the stored outcomes, so the final count is the same on
     every backend."""
-    n = min(first_n, max_n)
+    stored = max(len(store.done(name)) for name in exp.names)  # a resumed run may hold more
+    n = min(max_n, max(first_n, stored))
     while True:
         bounds = run(exp, store, backend, n, batch_size=batch_size, quiet=quiet)
         cols = [

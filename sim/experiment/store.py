@@ -98,9 +98,6 @@ class Store:
                 [(k, v if isinstance(v, str) else json.dumps(v)) for k, v in facts.items()],
             )
 
-    def is_empty(self) -> bool:
-        return self.get("fingerprint") is None
-
     def claim(
         self, fingerprint: str, scenarios: Sequence[tuple[str, dt.date, int, str]], **facts: object
     ) -> None:
@@ -285,7 +282,7 @@ class Store:
         self, sql: str, params: Sequence[object], width: int, dtype: type
     ) -> np.ndarray:
         """A query's rows as one numpy array, filled in chunks (no list of all rows in memory)."""
-        chunks = []
+        chunks: list[np.ndarray] = []
         cur = self.con.execute(sql, params)
         while rows := cur.fetchmany(4096):
             chunks.append(np.array(rows, dtype=dtype).reshape(len(rows), width))

@@ -94,7 +94,8 @@ COUNT_KEYS = tuple(f"count_{name}" for name in TYPE_NAMES)
 
 def _columns(events: list[Event]) -> Event:
     """The event log as one Event of columns (tuples), empty ones for an empty log."""
-    return Event(*zip(*events, strict=True)) if events else Event(*[()] * len(Event._fields))
+    columns = zip(*events, strict=True) if events else [()] * len(Event._fields)
+    return Event(*columns)  # type: ignore[arg-type]  # fields hold columns here, not values
 
 
 @functools.cache

@@ -217,7 +217,7 @@ class World:
         wait for Python's cyclic garbage collector (which then cost ~10% of the run)."""
         queue = self.env._queue  # SimPy's heap of (time, priority, id, event); no public API
         for *_, event in queue:
-            event.callbacks = None
+            event.callbacks = None  # type: ignore[assignment]  # how SimPy marks processed
         queue.clear()
         self.on_armed.clear()
         self.on_cma_change.clear()
