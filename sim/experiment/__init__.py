@@ -1,1 +1,2 @@
-"""Running experiments (``runner``) and writing their results folder (``outputs``)."""
+"""Running experiments: backends, batches, the engine, the SQLite store, trajectory sketches,
+and the writers of a results folder."""

@@ -1,4 +1,5 @@
-"""Writers for an experiment's results folder: CSV tables, trajectories, events, a manifest.
+"""Writers for an experiment's results folder: CSV tables (streamed from the store where they
+grow with the replications), the per-day trajectory summary, events and a manifest.
 
 Every file is written to a temporary file in the target folder and then moved into place with
 ``os.replace``, so an interrupted run leaves either the old file or the complete new one, never
@@ -186,10 +187,6 @@ def trajectory_rows(name: str, start: dt.date, sketch: DailySketch) -> list[dict
         row |= {f"p_rung_ge_{k}": float(v[day]) for k, v in shares.items()}
         rows.append(row)
     return rows
-
-
-def write_trajectory_summary(path: PathLike, rows: Sequence[Mapping[str, object]]) -> Path:
-    return _write_rows(path, list(rows[0]) if rows else [], rows)
 
 
 def export_outcomes_csv(store: Store, path: PathLike, names: Sequence[str]) -> Path:
