@@ -101,7 +101,7 @@ def test_dask_local_cluster_matches_serial(serial_run, tmp_path):
 def test_dask_scheduler_address_joins_a_running_cluster(serial_run, tmp_path):
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None
+        n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=":0"
     ) as cluster:
         out = tmp_path / "s"
         code = run(
@@ -213,8 +213,14 @@ def _wait_for_rows(folder: Path, at_least: int, proc: subprocess.Popen) -> int:
     raise AssertionError("no progress")
 
 
-@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT], ids=["SIGKILL", "Ctrl-C"])
-def test_a_stopped_run_resumes_to_identical_outcomes(tmp_path, how):
+@pytest.mark.parametrize(
+    "backend, how",
+    [("process", signal.SIGKILL), ("process", signal.SIGINT), ("dask", signal.SIGINT)],
+    ids=["SIGKILL", "Ctrl-C", "Ctrl-C-dask"],
+)
+def test_a_stopped_run_resumes_to_identical_outcomes(tmp_path, backend, how):
+    if backend == "dask":
+        pytest.importorskip("distributed")
     n = "3000"
     cmd = [
         sys.executable,
@@ -226,7 +232,7 @@ def test_a_stopped_run_resumes_to_identical_outcomes(tmp_path, how):
         "-n",
         n,
         "--backend",
-        "process",
+        backend,
         "--workers",
         "2",
         "--batch-size",

@@ -131,13 +131,21 @@ class DaskBackend:
                 ) from None
             self.workers = max(1, sum(self._client.nthreads().values()))
         else:
-            self._cluster = LocalCluster(
-                n_workers=workers,
-                threads_per_worker=1,
-                processes=True,
-                host="127.0.0.1",
-                dashboard_address=None,
-            )
+            # workers started while SIGINT is ignored keep ignoring it, as the process pool's
+            # do: Ctrl-C reaches the whole process group, and only this process should act;
+            # they also inherit a quieter log level (cancelled tasks are expected on Ctrl-C)
+            previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+            os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "error")
+            try:
+                self._cluster = LocalCluster(
+                    n_workers=workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    host="127.0.0.1",
+                    dashboard_address=":0",  # any free port: never clash with 8787
+                )
+            finally:
+                signal.signal(signal.SIGINT, previous)
             self._client = Client(self._cluster)
             self.workers = workers
 
