@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim.analysis.stats import proportion_ci
 from sim.cli import main
@@ -427,3 +429,35 @@ def test_a_foreign_or_corrupt_store_is_refused_untouched(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "not a dmzsim experiment store" in err[0]
     assert (out / STORE_NAME).read_bytes() == before
+
+
+class _Done:
+    """A stand-in for the store: which replications each scenario already has."""
+
+    def __init__(self, done: dict[str, list[int]]) -> None:
+        self._done = done
+
+    def done(self, name: str) -> np.ndarray:
+        return np.array(sorted(self._done.get(name, [])), dtype=np.int64)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    n=st.integers(1, 400),
+    done=st.lists(st.sets(st.integers(0, 450), max_size=60), min_size=1, max_size=3),
+    lo=st.integers(1, 50),
+    extra=st.integers(0, 200),
+    workers=st.integers(1, 8),
+)
+def test_plan_covers_every_missing_replication_once(n, done, lo, extra, workers):
+    base = load_scenario(ROOT / "scenarios" / "baseline_2024.toml")
+    scenarios = tuple(dc.replace(base, name=f"s{i}") for i in range(len(done)))
+    exp = engine.Experiment("compare", scenarios, 1)
+    store = _Done({f"s{i}": sorted(d) for i, d in enumerate(done)})
+    tasks, total = engine.plan(exp, store, n, (lo, lo + extra), workers)
+    assert total == sum(len(t.replications) for t in tasks)
+    for i, d in enumerate(done):
+        got = [r for t in tasks if t.scenario_index == i for r in t.replications]
+        assert sorted(got) == sorted(set(range(n)) - d)  # each missing one exactly once
+    assert all(1 <= len(t.replications) <= lo + extra for t in tasks)
+    assert all(t.root_seed == 1 and t.scenario is scenarios[t.scenario_index] for t in tasks)
