@@ -62,24 +62,15 @@ def csv_value(value: object) -> object:
     kind = type(value)
     if kind is str or kind is int:  # the common cells first: ABC checks are slow
         return value
-    if kind is float:
-        v = float(value)  # type: ignore[arg-type]
-        if v != v:
-            return ""
-        return int(v) if v.is_integer() and abs(v) < 2**53 else repr(v)
     if value is None:
         return ""
-    if isinstance(value, bool | np.bool_):
+    if isinstance(value, bool | np.bool_ | numbers.Integral):
         return int(value)
-    if isinstance(value, numbers.Integral):
-        return int(value)
-    if isinstance(value, numbers.Real):
-        v = float(value)
+    if kind is float or isinstance(value, numbers.Real):
+        v = float(value)  # type: ignore[arg-type]  # a float or numbers.Real here
         if math.isnan(v):
             return ""
-        if v.is_integer() and abs(v) < 2**53:
-            return int(v)
-        return repr(v)
+        return int(v) if v.is_integer() and abs(v) < 2**53 else repr(v)
     if isinstance(value, dt.date):
         return value.isoformat()
     return value
