@@ -9,18 +9,21 @@ import os
 import secrets
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sim import __version__
 from sim.errors import InputError
+from sim.plots.names import RUN_PLOTS, SENSITIVITY_PLOTS, SWEEP_PLOTS
 from sim.scenario.params import Scenario
 
 if TYPE_CHECKING:  # imported for real inside the commands, to keep start-up fast
     from sim.experiment.backends import Backend
     from sim.experiment.engine import Experiment
-    from sim.experiment.store import Store
+    from sim.analysis.outcomes import Outcome
+    from sim.experiment.design import Design
+    from sim.experiment.store import Points, Store
 
 BUNDLED = Path(__file__).resolve().parent.parent / "scenarios"
 HEADLINE = (
@@ -117,6 +120,17 @@ def headline_rows(rows: list[dict]) -> list[dict]:
     ]
 
 
+def plot_names(text: str, allowed: Sequence[str]) -> frozenset[str]:
+    """``--plots a,b``: names checked against the plots this command draws."""
+    names = [t.strip() for t in text.split(",") if t.strip()]
+    unknown = [n for n in names if n not in allowed] or ([] if names else [text])
+    if unknown:
+        raise argparse.ArgumentTypeError(
+            f"unknown plot {unknown[0]!r}; choose from {', '.join(allowed)}"
+        )
+    return frozenset(names)
+
+
 # --- experiments: run and compare -----------------------------------------------------------
 COMPARE_HEADLINE = (
     "P(rung>=4)",
@@ -130,27 +144,32 @@ COMPARE_HEADLINE = (
 
 
 def experiment(
-    args: argparse.Namespace, argv: Sequence[str], kind: str, scenarios: list[Scenario]
-) -> tuple[Path, dict]:
-    """Run (or resume) an experiment into its folder, then write every output from the store.
-
-    Returns the folder and the tables written (``summary`` and ``forecast`` per scenario,
-    ``compare``)."""
+    args: argparse.Namespace,
+    argv: Sequence[str],
+    exp: Experiment,
+    default: str,
+    write: Callable[[Store, Path, dict], Any],
+    points: Points | None = None,
+    facts: dict[str, object] | None = None,
+) -> tuple[Path, Any]:
+    """Run (or resume) an experiment into its folder (``--out``, or ``default`` under
+    results/), then ``write(store, folder, report)`` its outputs; returns the folder and
+    what ``write`` returned."""
     from sim.experiment import engine
     from sim.experiment.backends import make_backend
-    from sim.results import write_results
 
-    check_counts(args)
-    seed_of(args)
-    default = f"{scenarios[0].name if kind == 'run' else 'compare'}-n{args.n}-seed{args.seed}"
     folder = Path(args.out) if args.out else Path("results") / default
-    exp = engine.Experiment(kind, tuple(scenarios), args.seed, args.events)
     started = dt.datetime.now()
     # the backend first: a missing Dask or a dead scheduler must not leave an empty store behind
     backend = make_backend(args.backend, args.workers, args.scheduler)
     try:
         store = engine.open_store(
-            folder, exp, resume=args.resume, force=args.force, facts={"command": ["dmzsim", *argv]}
+            folder,
+            exp,
+            resume=args.resume,
+            force=args.force,
+            facts={"command": ["dmzsim", *argv], **(facts or {})},
+            points=points,
         )
     except BaseException:
         backend.close()
@@ -159,10 +178,10 @@ def experiment(
         try:
             report = drive(args, exp, store, backend, folder)
         except engine.Interrupted:
-            done = min(len(store.done(s.name)) for s in scenarios)
+            done = min(len(store.done(s.name)) for s in exp.scenarios)
             print(
-                f"dmzsim {kind}: interrupted; {done} replications per scenario are stored in "
-                f"{folder}/ - run the same command with --resume to finish",
+                f"dmzsim {args.command}: interrupted; {done} replications per scenario are "
+                f"stored in {folder}/ - run the same command with --resume to finish",
                 file=sys.stderr,
             )
             raise SystemExit(130) from None
@@ -175,13 +194,32 @@ def experiment(
             "overrides": list(args.set),
             "started": started.isoformat(timespec="seconds"),
         }
-        tables = write_results(
-            store, scenarios, folder, report, events=args.events, fmt=args.format
-        )
+        written = write(store, folder, report)
         note(args, f"results in {folder}/ (plots in {folder / 'plots'}/)")
     finally:
         store.close()
-    return folder, tables
+    return folder, written
+
+
+def scenario_experiment(
+    args: argparse.Namespace, argv: Sequence[str], kind: str, scenarios: list[Scenario]
+) -> tuple[Path, dict]:
+    """A run or comparison of whole scenarios; returns the folder and the tables written
+    (``summary`` and ``forecast`` per scenario, ``compare``)."""
+    from sim.experiment.engine import Experiment
+    from sim.results import write_results
+
+    check_counts(args)
+    seed_of(args)
+    exp = Experiment(kind, tuple(scenarios), args.seed, args.events)
+    default = f"{scenarios[0].name if kind == 'run' else 'compare'}-n{args.n}-seed{args.seed}"
+
+    def write(store: Store, folder: Path, report: dict) -> dict:
+        return write_results(
+            store, scenarios, folder, report, events=args.events, fmt=args.format, only=args.plots
+        )
+
+    return experiment(args, argv, exp, default, write)
 
 
 def drive(
@@ -236,7 +274,7 @@ def cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from sim.results import FORECAST
 
     scenario = load(args.scenario, args.set)
-    _, tables = experiment(args, argv, "run", [scenario])
+    _, tables = scenario_experiment(args, argv, "run", [scenario])
     print(f"# {scenario.name}: {args.n} replications, seed {args.seed}")
     print(format_table(headline_rows(tables["summary"][scenario.name])))
     if scenario.name in tables["forecast"]:
@@ -254,11 +292,180 @@ def cmd_compare(args: argparse.Namespace, argv: Sequence[str]) -> int:
         raise InputError("compare", None, names, "scenario names must differ")
     if len(scenarios) < 2:
         raise InputError("compare", None, names, "needs at least two scenarios")
-    folder, tables = experiment(args, argv, "compare", scenarios)
+    folder, tables = scenario_experiment(args, argv, "compare", scenarios)
     print(f"# {len(scenarios)} scenarios, {args.n} paired replications each, seed {args.seed}")
     print(f"# mean (difference from {names[0]} [95% interval], paired by replication)")
     print(format_table(compare_headline(tables["compare"], names, COMPARE_HEADLINE)))
     print(f"# every outcome: {folder / 'compare.csv'}")
+    return 0
+
+
+def build_sweep(args: argparse.Namespace, method: str) -> tuple[Scenario, Design, list[Scenario]]:
+    """The base scenario, the design over ``--param`` and one scenario per design point."""
+    import dataclasses
+
+    from sim.experiment.design import build_design, parse_factor, point_names
+    from sim.scenario.loader import load_variants
+
+    base = load(args.scenario, args.set)
+    factors = [parse_factor(p, base) for p in args.param]
+    if method == "saltelli":
+        from sim.analysis.sensitivity import saltelli_points
+        from sim.experiment.design import check_factors, sampled_design
+
+        check_factors(factors, method, args.points)
+        design = sampled_design(
+            method, factors, saltelli_points(len(factors), args.points, design_seed(args.seed))
+        )
+    else:
+        design = build_design(factors, method, args.points, args.seed)
+    names = point_names(base.name, len(design.points))
+    overrides = [design.overrides(k) for k in range(len(design.points))]
+    variants = load_variants(scenario_path(args.scenario), args.set, overrides)
+    return base, design, [dataclasses.replace(v, name=n) for v, n in zip(variants, names, strict=True)]
+
+
+def design_seed(root_seed: int) -> int:
+    """A seed for a design drawn by a library that takes an integer (scipy's Saltelli)."""
+    from sim.experiment.design import design_rng
+
+    return int(design_rng(root_seed).integers(2**63))
+
+
+def sweep_experiment(
+    args: argparse.Namespace,
+    argv: Sequence[str],
+    kind: str,
+    method: str,
+    write: Callable[[Store, Path, dict, Design, list[Scenario]], Any],
+) -> tuple[Path, Any, Design]:
+    """Run every design point of a sweep as a scenario of one experiment (common random
+    numbers across points), then ``write`` the results; returns the folder, what ``write``
+    returned and the design."""
+    from sim.experiment.engine import Experiment
+    from sim.scenario.loader import scenario_to_dict
+
+    check_counts(args)
+    seed_of(args)
+    base, design, scenarios = build_sweep(args, method)
+    exp = Experiment(kind, tuple(scenarios), args.seed, args.events, trajectories=False)
+    default = f"{kind}-{base.name}-{design.method}-n{args.n}-seed{args.seed}"
+    points = (design.columns(), design.rows([s.name for s in scenarios]))
+
+    def run_write(store: Store, folder: Path, report: dict) -> Any:
+        report |= {"base_scenario": scenario_to_dict(base)}
+        return write(store, folder, report, design, scenarios)
+
+    note(args, f"{len(scenarios)} design points x {args.n} replications each")
+    facts = {"design": design.describe()}
+    folder, written = experiment(args, argv, exp, default, run_write, points, facts)
+    return folder, written, design
+
+
+def outcomes_of(texts: Sequence[str]) -> list[Outcome]:
+    """Outcomes named with --outcome, checked before anything runs."""
+    from sim.analysis.outcomes import parse_outcome
+    from sim.model.replication import OUTCOME_NAMES
+
+    return [parse_outcome(t, OUTCOME_NAMES) for t in texts]
+
+
+def cmd_sweep(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from sim.analysis.tables import format_table
+    from sim.sweep_results import DEFAULT_OUTCOMES, PRINTED_POINTS, compact, write_sweep_results
+
+    wanted = outcomes_of(args.outcome or DEFAULT_OUTCOMES)
+
+    def write(
+        store: Store, folder: Path, report: dict, design: Design, scenarios: list[Scenario]
+    ) -> list[dict]:
+        return write_sweep_results(
+            store, design, scenarios, wanted, folder, report, args.format, args.plots
+        )
+
+    folder, table, design = sweep_experiment(args, argv, "sweep", args.design, write)
+    print(
+        f"# {args.scenario}: {design.method} sweep over {', '.join(design.names)}; "
+        f"{len(design.points)} points x {args.n} replications, seed {args.seed}"
+    )
+    print("# mean or probability [95% interval] per point")
+    print(format_table(compact(table, design, wanted)))
+    if len(table) > PRINTED_POINTS:
+        print(f"# ... {len(table) - PRINTED_POINTS} more points in {folder / 'sweep.csv'}")
+    return 0
+
+
+def cmd_sensitivity(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from sim.analysis.tables import format_number, format_table
+    from sim.sensitivity_results import write_sensitivity_results
+
+    wanted = outcomes_of(args.outcome)
+    seed_of(args)
+    seed = design_seed(args.seed)
+
+    def write(
+        store: Store, folder: Path, report: dict, design: Design, scenarios: list[Scenario]
+    ) -> dict:
+        return write_sensitivity_results(
+            store, design, scenarios, wanted, folder, report, seed, args.format, args.plots
+        )
+
+    folder, indices, design = sweep_experiment(args, argv, "sensitivity", "saltelli", write)
+    print(
+        f"# {args.scenario}: Sobol' indices over {', '.join(design.names)}; {args.points} base "
+        f"samples x {len(design.factors) + 2} = {len(design.points)} points x {args.n} "
+        f"replications, seed {args.seed}"
+    )
+    for label, ix in indices.items():
+
+        def cell(v: float, lo: float, hi: float) -> str:
+            return f"{format_number(v)} [{format_number(lo)}, {format_number(hi)}]"
+
+        print(f"\n# {label}: first-order and total indices [95% bootstrap interval]")
+        rows = [
+            {
+                "parameter": name,
+                "first order": cell(ix.first[j], ix.first_low[j], ix.first_high[j]),
+                "total": cell(ix.total[j], ix.total_low[j], ix.total_high[j]),
+            }
+            for j, name in enumerate(ix.names)
+        ]
+        print(format_table(rows))
+    print(f"# tables in {folder / 'sensitivity.csv'}, bar charts in {folder / 'plots'}/")
+    return 0
+
+
+def cmd_discover(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from sim.analysis.tables import format_table
+    from sim.discovery import discover
+
+    found = discover(
+        Path(args.results),
+        args.outcome,
+        alpha=args.alpha,
+        min_mass=args.min_mass,
+        threshold=args.threshold,
+        fmt=args.format,
+    )
+    r = found.result
+    box = r.chosen
+    print(
+        f"# {found.outcome.label} in {args.results}: {r.trajectory[0].n} replications of a "
+        f"{found.method} sweep, base rate {r.base_density:.3g}"
+    )
+    print(
+        f"# chosen box (trajectory box {r.chosen_index}, pasted): coverage {box.coverage:.3g}, "
+        f"density {box.density:.3g}, mass {box.mass:.3g}"
+    )
+    if found.limits:
+        print(format_table(found.limits, ["parameter", "lower", "upper", "allowed"]))
+    else:
+        print("# the box restricts no parameter: the outcome is no likelier anywhere in the sweep")
+    step = max(1, len(found.rows) // 25)
+    shown = [row for i, row in enumerate(found.rows) if i % step == 0 or row["chosen"]]
+    print("\n# peeling trajectory (coverage falls as density rises)")
+    print(format_table(shown, ["index", "coverage", "density", "mass", "restricted", "limits"]))
+    print("# written: " + ", ".join(str(p) for p in found.files))
     return 0
 
 
@@ -395,11 +602,17 @@ def build_parser() -> Parser:
             help="override a parameter (repeatable)",
         )
 
-    def outputs(sp: argparse.ArgumentParser) -> None:
+    def outputs(sp: argparse.ArgumentParser, plots: Sequence[str]) -> None:
         sp.add_argument("--out", help="results folder (default under results/)")
         sp.add_argument("--events", action="store_true", help="also write every event")
         sp.add_argument(
             "--format", default="png", choices=("png", "svg", "pdf"), help="plot format"
+        )
+        sp.add_argument(
+            "--plots",
+            type=lambda text: plot_names(text, plots),
+            metavar="NAME,...",
+            help=f"which plots to draw (default all: {', '.join(plots)})",
         )
 
     r = sub.add_parser("run", help="run replications of one scenario")
@@ -407,7 +620,7 @@ def build_parser() -> Parser:
     common(r, 1000)
     engine(r)
     overrides(r)
-    outputs(r)
+    outputs(r, RUN_PLOTS)
     r.set_defaults(func=cmd_run)
 
     c = sub.add_parser("compare", help="paired comparison of scenarios (first is the reference)")
@@ -415,7 +628,7 @@ def build_parser() -> Parser:
     common(c, 1000)
     engine(c)
     overrides(c)
-    outputs(c)
+    outputs(c, RUN_PLOTS)
     c.set_defaults(func=cmd_compare)
 
     t = sub.add_parser("trace", help="the event log of one replication, with causal chains")
@@ -433,6 +646,72 @@ def build_parser() -> Parser:
     v.add_argument("--json", action="store_true", help="print JSON instead of TOML")
     overrides(v)
     v.set_defaults(func=cmd_validate)
+
+    def swept(sp: argparse.ArgumentParser, spec: str) -> None:
+        sp.add_argument("scenario", help="scenario file or bundled name")
+        sp.add_argument(
+            "--param",
+            action="append",
+            default=[],
+            required=True,
+            metavar=f"PATH={spec}",
+            help="a parameter to vary and its values (repeatable)",
+        )
+
+    w = sub.add_parser("sweep", help="run a scenario over a grid or sample of parameter values")
+    swept(w, "SPEC")
+    w.add_argument(
+        "--design", default="grid", choices=("grid", "lhs", "sobol"), help="(default grid)"
+    )
+    w.add_argument("--points", type=int, help="design points of a sampled design (lhs, sobol)")
+    w.add_argument(
+        "--outcome",
+        action="append",
+        default=[],
+        metavar="NAME[>=K]",
+        help="an outcome column's mean, or a condition's probability (repeatable)",
+    )
+    common(w, 200)
+    engine(w)
+    overrides(w)
+    outputs(w, SWEEP_PLOTS)
+    w.set_defaults(func=cmd_sweep)
+
+    g = sub.add_parser("sensitivity", help="Sobol' indices of outcomes over parameter ranges")
+    swept(g, "LO:HI")
+    g.add_argument(
+        "--outcome",
+        action="append",
+        required=True,
+        metavar="NAME[>=K]",
+        help="an outcome column's mean, or a condition's probability (repeatable)",
+    )
+    g.add_argument(
+        "--points",
+        type=int,
+        default=64,
+        help="base samples, a power of 2; the design has points x (parameters + 2) (default 64)",
+    )
+    common(g, 20)
+    engine(g)
+    overrides(g)
+    outputs(g, SENSITIVITY_PLOTS)
+    g.set_defaults(func=cmd_sensitivity)
+
+    d = sub.add_parser("discover", help="PRIM: parameter ranges where an outcome is likely")
+    d.add_argument("results", help="results folder of a sweep (best: --design lhs or sobol)")
+    d.add_argument("--outcome", required=True, metavar="NAME>=K", help="the condition to explain")
+    d.add_argument("--alpha", type=float, default=0.05, help="share peeled per step (0.05)")
+    d.add_argument(
+        "--min-mass", type=float, default=0.05, help="smallest box, as a share of cases (0.05)"
+    )
+    d.add_argument(
+        "--threshold",
+        type=float,
+        help="density the chosen box must reach (default: halfway from base to the peak)",
+    )
+    d.add_argument("--format", default="png", choices=("png", "svg", "pdf"), help="plot format")
+    d.set_defaults(func=cmd_discover)
 
     k = sub.add_parser("calibrate", help="compare a scenario with the record of 2023-11..2024-06")
     k.add_argument("scenario", nargs="?", default="baseline_2024")

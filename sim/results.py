@@ -5,6 +5,7 @@ exactly what an uninterrupted one would."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from pathlib import Path
 
 import numpy as np
@@ -64,9 +65,11 @@ def write_results(
     *,
     events: bool = False,
     fmt: str = "png",
+    only: Collection[str] | None = None,
 ) -> dict:
-    """Every output of an experiment into ``folder``; returns the tables (``summary`` and
-    ``forecast`` by scenario, ``compare``) for printing. ``report`` goes into the manifest."""
+    """Every output of an experiment into ``folder`` (of the plots, those named in ``only``,
+    default all: see ``sim.plots.names.RUN_PLOTS``); returns the tables (``summary`` and ``forecast`` by scenario,
+    ``compare``) for printing. ``report`` goes into the manifest."""
     names = [s.name for s in scenarios]
     outputs.export_outcomes_csv(store, folder / "outcomes.csv", names)
     if events:
@@ -101,14 +104,16 @@ def write_results(
         outputs.write_table(folder / "compare.csv", tables["compare"])
     plots = folder / "plots"
     start = scenarios[0].start_date
-    write_all_plots(columns, bands, start, plots, fmt)
-    survival_plot(
-        panels[FIRST_ARMED_RUNG],
-        start,
-        plots / f"survival_fire.{fmt}",
-        "Time to the first exchange of fire (Kaplan-Meier, 95% band)",
-    )
-    survival_panels(panels, start, plots / f"survival_rungs.{fmt}")
+    write_all_plots(columns, bands, start, plots, fmt, only)
+    if only is None or "survival_fire" in only:
+        survival_plot(
+            panels[FIRST_ARMED_RUNG],
+            start,
+            plots / f"survival_fire.{fmt}",
+            "Time to the first exchange of fire (Kaplan-Meier, 95% band)",
+        )
+    if only is None or "survival_rungs" in only:
+        survival_panels(panels, start, plots / f"survival_rungs.{fmt}")
     outputs.write_manifest(
         folder / "manifest.json",
         **report,

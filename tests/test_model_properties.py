@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from model_helpers import baseline, replace
 
 from sim.model.events import EVENT_TYPES, TYPE_NAMES
-from sim.model.replication import run_replication
+from sim.model.replication import OUTCOME_NAMES, run_replication
 
 BASE = baseline()
 
@@ -55,6 +55,7 @@ def test_replication_invariants(s, seed, rep):
         assert r.outcomes[f"count_{name}"] == sum(e.type == name for e in ev)
     assert all(e.rung == EVENT_TYPES[e.type].rung for e in ev)
     assert r.tension.shape == r.rung.shape == (s.horizon_days,)
+    assert tuple(r.outcomes) == OUTCOME_NAMES  # what --outcome is checked against before a run
 
 
 @PROPS

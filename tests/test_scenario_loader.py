@@ -416,8 +416,13 @@ def test_overrides_set_values_of_every_kind(base):
             "start_date=2023-12-01",
             "name = renamed run ",
             'description="quoted, with = sign"',
+            "timeline.events[1].date=2024-09-02",
+            "timeline.events[0].backing_at_least=0.5",
         ],
     )
+    assert s.timeline.events[1].date == dt.date(2024, 9, 2)
+    assert s.timeline.events[0].backing_at_least == 0.5
+    assert s.timeline.events[0].date == dt.date(2024, 6, 19)
     assert s.mines.killed_mean == 2.0 and type(s.mines.killed_mean) is float
     assert s.response.dprk.escalate_logit == -3.0
     assert s.response.rok.escalate_logit == -2.5
@@ -480,8 +485,16 @@ def test_apply_overrides_checks_the_dataclasses_not_the_dict():
         ("terrain.sectors=1", "terrain.sectors", ("terrain.sectors.NAME.FIELD",)),
         ("mines=1", "mines", ("names the table [mines]",)),
         ("mines.killed_mean.x=1", "mines.killed_mean.x", ("unknown parameter",)),
-        ("timeline.events=[]", "timeline.events", ("cannot be set with --set",)),
-        ("timeline.events[0].date=2024-01-01", "timeline.events[0].date", ("unknown",)),
+        ("timeline.events=[]", "timeline.events", ("timeline.events[N].FIELD, N in 0..1",)),
+        ("timeline.events[2].date=2024-01-01", "timeline.events[2].date", ("no such event",)),
+        ("timeline.events[0].when=2024-01-01", "timeline.events[0].when", ("unknown",)),
+        ("timeline.events[0]=1", "timeline.events[0]", ("timeline.events[N].FIELD",)),
+        (
+            "timeline.events[1].date=2025-01-01",
+            "timeline.events[1].date",
+            ("after end_date", "within [2024-01-01, 2024-12-31]"),
+        ),
+        ("mines[0].killed_mean=1", "mines[0].killed_mean", ("unknown parameter",)),
         (
             "mines.killed_mean=two",
             "mines.killed_mean",

@@ -27,7 +27,7 @@ from sim.errors import InputError
 from sim.experiment.backends import Backend
 from sim.experiment.batch import MapTask, Task, run_map_task, run_task
 from sim.experiment.sketch import DailySketch
-from sim.experiment.store import STORE_NAME, Store, read_facts
+from sim.experiment.store import STORE_NAME, Points, Store, read_facts
 from sim.model.replication import run_replication
 from sim.model.result import ReplicationResult
 from sim.scenario.loader import scenario_to_dict, scenario_to_toml
@@ -57,6 +57,8 @@ class Experiment:
     scenarios: tuple[Scenario, ...]
     root_seed: int
     keep_events: bool = False
+    # Daily trajectory sketches (about 2.5 MB per scenario): a sweep of many points skips them.
+    trajectories: bool = True
 
     @property
     def names(self) -> list[str]:
@@ -67,13 +69,16 @@ class Experiment:
             "kind": self.kind,
             "root_seed": self.root_seed,
             "keep_events": self.keep_events,
+            "trajectories": self.trajectories,
             "scenarios": [scenario_to_dict(s) for s in self.scenarios],
         }
         text = json.dumps(doc, sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()
 
     def describe(self) -> str:
-        return f"{self.kind} of {', '.join(self.names)} with seed {self.root_seed}"
+        names = self.names
+        which = ", ".join(names) if len(names) <= 8 else f"{names[0]} .. {names[-1]}"
+        return f"{self.kind} of {which} ({len(names)} scenarios) with seed {self.root_seed}"
 
 
 class Interrupted(Exception):
@@ -93,9 +98,16 @@ def _wipe(folder: Path) -> None:
 
 
 def open_store(
-    folder: Path, exp: Experiment, *, resume: bool, force: bool, facts: dict[str, object]
+    folder: Path,
+    exp: Experiment,
+    *,
+    resume: bool,
+    force: bool,
+    facts: dict[str, object],
+    points: Points | None = None,
 ) -> Store:
-    """The store for ``exp`` in ``folder``: new, or the one to resume; refuse anything else."""
+    """The store for ``exp`` in ``folder``: new, or the one to resume; refuse anything else.
+    ``points`` are a sweep's design points, stored with a new experiment."""
     folder = Path(folder)
     path = folder / STORE_NAME
     fingerprint = exp.fingerprint()
@@ -133,6 +145,7 @@ def open_store(
     store.claim(
         fingerprint,
         [(s.name, s.start_date, s.horizon_days, scenario_to_toml(s)) for s in exp.scenarios],
+        points,
         description=exp.describe(),
         kind=exp.kind,
         root_seed=exp.root_seed,
@@ -223,25 +236,29 @@ def run(
         bounds = (batch_size, batch_size)
     else:
         bounds = batch_bounds(backend, seconds_per_replication(exp.scenarios[0], exp.root_seed))
-    sketches = {s.name: store.sketch(s.name, s.horizon_days) for s in exp.scenarios}
-    replay_unsketched(exp, store, sketches)
+    sketches = {}
+    if exp.trajectories:
+        sketches = {s.name: store.sketch(s.name, s.horizon_days) for s in exp.scenarios}
+        replay_unsketched(exp, store, sketches)
     tasks, total = plan(exp, store, n, bounds, backend.workers)
     bar = _progress(total, quiet)
     saved = time.monotonic()
     try:
         for result in backend.map_unordered(run_task, tasks):
             name = exp.scenarios[result.scenario_index].name
-            sketches[name].add(result.tension, result.rung)
+            if sketches:
+                sketches[name].add(result.tension, result.rung)
             store.write_batch(name, exp.root_seed, result, exp.keep_events)
             bar.update(len(result.replications))
-            if time.monotonic() - saved > SKETCH_SECONDS:
+            if sketches and time.monotonic() - saved > SKETCH_SECONDS:
                 store.save_sketches(sketches)
                 saved = time.monotonic()
     except KeyboardInterrupt:
         raise Interrupted() from None
     finally:
         bar.close()
-        store.save_sketches(sketches)  # what a killed run cannot do: replay_unsketched
+        if sketches:
+            store.save_sketches(sketches)  # what a killed run cannot do: replay_unsketched
         done = sum(len(store.done(s.name)) for s in exp.scenarios)
         store.set(replications_done=done)
     return bounds

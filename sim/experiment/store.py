@@ -9,7 +9,10 @@ Tables (``sqlite3 experiment.sqlite .schema`` shows them):
 - ``sketches``: per scenario, the per-day trajectory sketch (a BLOB, see ``sketch.py``);
 - ``daily``: per scenario and day, tension quantiles and rung shares read off the sketch;
 - ``events``: every event, when the experiment keeps them;
-- ``batches``: a log of the batches written.
+- ``batches``: a log of the batches written;
+- ``points`` (sweeps): each design point's scenario name, index and parameter values, one
+  column per parameter; the view ``sweep_outcomes`` joins it to ``outcomes``, one row per
+  replication with its point's parameter values.
 
 Each batch is written in one transaction, so a run killed at any moment leaves whole batches
 only, and the replications still missing are exactly those without an ``outcomes`` row. The
@@ -35,6 +38,8 @@ from sim.experiment.sketch import DailySketch
 from sim.model.events import EVENT_FIELDS, TYPE_NAMES
 
 STORE_NAME = "experiment.sqlite"
+# A sweep's points: (parameter path, SQL type) columns and rows of (scenario, point, values...).
+Points = tuple[Sequence[tuple[str, str]], Sequence[Sequence[object]]]
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 SCHEMA_VERSION = "1"
 
@@ -76,14 +81,19 @@ def read_facts(path: Path) -> dict[str, str]:
 class Store:
     """An experiment's SQLite file, opened for writing by one process."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, readonly: bool = False) -> None:
         self.path = Path(path)
-        self.con = sqlite3.connect(self.path)
-        # WAL: readers (pandas, the sqlite3 shell) can look while batches are written, and a
-        # committed batch survives the process being killed.
-        self.con.execute("PRAGMA journal_mode=WAL")
-        self.con.execute("PRAGMA synchronous=NORMAL")
-        self.con.executescript(_SCHEMA)
+        self.readonly = readonly
+        if readonly:  # for analyses of finished results: the file is left exactly as it was
+            read_facts(self.path)  # a clear error if it is not a store
+            self.con = sqlite3.connect(f"file:{self.path.resolve()}?mode=ro", uri=True)
+        else:
+            self.con = sqlite3.connect(self.path)
+            # WAL: readers (pandas, the sqlite3 shell) can look while batches are written, and
+            # a committed batch survives the process being killed.
+            self.con.execute("PRAGMA journal_mode=WAL")
+            self.con.execute("PRAGMA synchronous=NORMAL")
+            self.con.executescript(_SCHEMA)
         self._outcome_names: tuple[str, ...] | None = self._stored_outcome_names()
 
     # --- identity -------------------------------------------------------------------------
@@ -99,15 +109,37 @@ class Store:
             )
 
     def claim(
-        self, fingerprint: str, scenarios: Sequence[tuple[str, dt.date, int, str]], **facts: object
+        self,
+        fingerprint: str,
+        scenarios: Sequence[tuple[str, dt.date, int, str]],
+        points: Points | None = None,
+        **facts: object,
     ) -> None:
-        """Record a new experiment's identity and scenarios (name, start, horizon, TOML)."""
+        """Record a new experiment's identity and scenarios (name, start, horizon, TOML) and,
+        for a sweep, its points: (parameter path, SQL type) columns and rows of (scenario,
+        point, values...)."""
         with self.con:
             self.con.executemany(
                 "INSERT INTO scenarios VALUES (?, ?, ?, ?, ?)",
                 [(i, n, d.isoformat(), h, t) for i, (n, d, h, t) in enumerate(scenarios)],
             )
+            if points is not None:
+                columns, rows = points
+                defs = ", ".join(f"{_q(name)} {sql}" for name, sql in columns)
+                self.con.execute(
+                    f"CREATE TABLE points (scenario TEXT PRIMARY KEY, point INTEGER NOT NULL "
+                    f"UNIQUE, {defs})"
+                )
+                marks = ", ".join("?" * (2 + len(columns)))
+                self.con.executemany(f"INSERT INTO points VALUES ({marks})", rows)
         self.set(fingerprint=fingerprint, schema_version=SCHEMA_VERSION, **facts)
+
+    def point_columns(self) -> list[str]:
+        """The swept parameters' paths, in design order (none unless the store holds a sweep)."""
+        if not self.has_table("points"):
+            return []
+        cols = [row[1] for row in self.con.execute("PRAGMA table_info(points)")]
+        return cols[2:]
 
     # --- writing --------------------------------------------------------------------------
     def _stored_outcome_names(self) -> tuple[str, ...] | None:
@@ -135,6 +167,12 @@ class Store:
             )
             self.con.execute(
                 "CREATE INDEX IF NOT EXISTS events_by_replication ON events (scenario, replication)"
+            )
+        if self.has_table("points"):
+            params = ", ".join(f"p.{_q(c)}" for c in self.point_columns())
+            self.con.execute(
+                f"CREATE VIEW IF NOT EXISTS sweep_outcomes AS SELECT p.point, {params}, o.* "
+                "FROM outcomes AS o JOIN points AS p ON p.scenario = o.scenario"
             )
         self.con.execute(
             "INSERT OR REPLACE INTO experiment VALUES ('outcome_columns', ?)", (json.dumps(names),)
@@ -228,6 +266,27 @@ class Store:
         )
         return np.fromiter((r for (r,) in cur), dtype=np.int64)
 
+    def points(self) -> list[tuple]:
+        """The points table's rows, (scenario, point, values...), by point."""
+        return self.con.execute("SELECT * FROM points ORDER BY point").fetchall()
+
+    def sweep_columns(self, names: Sequence[str]) -> dict[str, np.ndarray]:
+        """``point``, ``replication`` and the named outcome columns of every stored replication
+        of a sweep, ordered by point and replication (NULL reads as NaN)."""
+        unknown = [n for n in names if n not in self.outcome_names]
+        if unknown:
+            raise KeyError(unknown[0])
+        if not self.has_table("outcomes"):
+            return {k: np.zeros(0) for k in ("point", "replication", *names)}
+        cols = ", ".join(f"o.{_q(n)}" for n in names)
+        sql = (
+            f"SELECT p.point, o.replication{', ' + cols if names else ''} FROM outcomes AS o "
+            "JOIN points AS p ON p.scenario = o.scenario ORDER BY p.point, o.replication"
+        )
+        arr = self._fetch_array(sql, (), 2 + len(names), np.float64)
+        out = {"point": arr[:, 0].astype(np.int64), "replication": arr[:, 1].astype(np.int64)}
+        return out | {n: arr[:, 2 + j] for j, n in enumerate(names)}
+
     def sketch(self, scenario: str, days: int) -> DailySketch:
         row = self.con.execute(
             "SELECT sketch FROM sketches WHERE scenario = ?", (scenario,)
@@ -298,10 +357,11 @@ class Store:
     def close(self) -> None:
         # back to a single file: a closed store is one portable file, and readers opening it
         # later (read-only checks included) leave no -wal or -shm files beside it
-        try:
-            self.con.execute("PRAGMA journal_mode=DELETE")
-        except sqlite3.OperationalError:
-            pass  # a reader still has it open: it stays in WAL mode, which is just as valid
+        if not self.readonly:
+            try:
+                self.con.execute("PRAGMA journal_mode=DELETE")
+            except sqlite3.OperationalError:
+                pass  # a reader still has it open: it stays in WAL mode, which is just as valid
         self.con.close()
 
 

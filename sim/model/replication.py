@@ -90,6 +90,21 @@ def summarise(world: World, replication: int, keep_events: bool) -> ReplicationR
 TYPE_RUNGS = np.array([EVENT_TYPES[name].rung for name in TYPE_NAMES], dtype=np.int8)
 FIRST_DAY_KEYS = tuple(f"first_day_rung_{k}" for k in range(1, 8))
 COUNT_KEYS = tuple(f"count_{name}" for name in TYPE_NAMES)
+# Every outcome a replication reports, in the order ``summarise`` fills them.
+OUTCOME_NAMES = (
+    "highest_rung",
+    "ended_in_war",
+    "end_day",
+    *FIRST_DAY_KEYS,
+    *COUNT_KEYS,
+    "killed_mines",
+    "injured_mines",
+    "killed_armed",
+    "injured_armed",
+    "mean_tension",
+    "final_tension",
+    "max_tension",
+)
 
 
 def _columns(events: list[Event]) -> Event:

@@ -13,7 +13,7 @@ import datetime as dt
 import os
 import tempfile
 import textwrap
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
 import matplotlib
@@ -235,12 +235,19 @@ def write_all_plots(
     start_date: dt.date,
     folder: PathLike,
     fmt: str = "png",
+    only: Collection[str] | None = None,
 ) -> list[Path]:
-    """The outcome figures into ``folder`` as ``<name>.<fmt>``; returns the paths written."""
+    """The outcome figures (all, or those named in ``only``) into ``folder`` as
+    ``<name>.<fmt>``; returns the paths written."""
     out = Path(folder)
+    makers = {
+        "tension_fan": lambda p: fan_chart(named_bands, start_date, p),
+        "highest_rung": lambda p: rung_distribution(named, p),
+        "casualties": lambda p: casualty_histograms(named, p),
+        "event_counts": lambda p: event_count_histograms(named, p),
+    }
     return [
-        fan_chart(named_bands, start_date, out / f"tension_fan.{fmt}"),
-        rung_distribution(named, out / f"highest_rung.{fmt}"),
-        casualty_histograms(named, out / f"casualties.{fmt}"),
-        event_count_histograms(named, out / f"event_counts.{fmt}"),
+        make(out / f"{name}.{fmt}")
+        for name, make in makers.items()
+        if only is None or name in only
     ]

@@ -29,6 +29,9 @@ __all__ = [
     "build_scenario",
     "iter_parameters",
     "load_scenario",
+    "load_variants",
+    "check_value",
+    "override_field",
     "merge_tables",
     "parameter_path_value",
     "scenario_to_dict",
@@ -42,6 +45,7 @@ EVENTS_PATH = ("timeline", "events")
 CMA_SIDES = ("ROK", "DPRK", "both")
 
 KeyPath = tuple[str | int, ...]  # a key path; ints index arrays of tables
+_INDEX = re.compile(r"(\w+)\[(\d+)\]")  # "events[3]": an array of tables and an index
 
 
 # --- the parameter tree ------------------------------------------------------------------------
@@ -364,9 +368,7 @@ def _parse_literal(text: str) -> Any:
     return parsed["v"] if parsed.keys() == {"v"} else text
 
 
-def _resolve_override(
-    data: dict, dotted: str, source: str, raw: str
-) -> tuple[tuple[str, ...], str, dc.Field]:
+def _resolve_override(data: dict, dotted: str, source: str, raw: str) -> tuple[KeyPath, str, dc.Field]:
     """The key path, leaf kind and field an override names; InputError if it names none."""
 
     def unknown(allowed: str | None = None) -> InputError:
@@ -377,10 +379,11 @@ def _resolve_override(
 
     parts = dotted.split(".")
     cls: type = Scenario
-    path: list[str] = []
+    path: list[str | int] = []
     i = 0
     while i < len(parts):
-        name = parts[i]
+        m = _INDEX.fullmatch(parts[i])
+        name = m.group(1) if m else parts[i]
         f = _fields(cls).get(name)
         if f is None or (cls is SectorParams and name == "name"):
             raise unknown()
@@ -388,12 +391,19 @@ def _resolve_override(
         kind = _kind(cls, f)
         rest = len(parts) - i - 1
         if kind == "events":
-            raise InputError(
-                source,
-                dotted,
-                raw,
-                "timeline events cannot be set with --set; edit the scenario file",
-            )
+            events = _get(data, EVENTS_PATH)
+            count = len(events) if isinstance(events, list) else 0
+            if not m or rest != 1:
+                raise unknown(
+                    f"set one field of one event: timeline.events[N].FIELD, N in 0..{count - 1}"
+                )
+            if int(m.group(2)) >= count:
+                raise unknown(f"no such event; the scenario has events 0..{count - 1}")
+            path.append(int(m.group(2)))
+            cls, i = TimelineEvent, i + 1
+            continue
+        if m:
+            raise unknown()
         if kind == "sectors":
             sectors = _get(data, SECTORS_PATH)
             names = list(sectors) if isinstance(sectors, dict) else []
@@ -415,13 +425,29 @@ def _resolve_override(
     raise unknown()
 
 
+def override_field(s: Scenario, dotted: str, source: str, raw: str) -> tuple[str, dc.Field]:
+    """The leaf kind (float, int, bool, str, date) and field that an override of ``dotted``
+    sets in ``s``; InputError naming ``source`` and ``raw`` when it names no parameter."""
+    _, kind, f = _resolve_override(scenario_to_dict(s), dotted, source, raw)
+    return kind, f
+
+
+def check_value(kind: str, f: dc.Field, value: Any, source: str, dotted: str) -> Any:
+    """``value`` converted to the field's type, or InputError saying what is allowed."""
+    return _convert_leaf(kind, f, value, functools.partial(InputError, source, dotted))
+
+
 def _override_paths(data: dict) -> list[tuple[str, dc.Field]]:
     """Paths --set accepts, with the sectors present in ``data``."""
     sectors = _get(data, SECTORS_PATH)
     names = list(sectors) if isinstance(sectors, dict) else []
+    events = _get(data, EVENTS_PATH)
     out: list[tuple[str, dc.Field]] = []
     for path, f in iter_parameters():
-        if path.startswith("timeline.events"):
+        if path.startswith("timeline.events[]."):
+            field = path.rsplit(".", 1)[1]
+            count = len(events) if isinstance(events, list) else 0
+            out.extend((f"timeline.events[{i}].{field}", f) for i in range(count))
             continue
         if path.startswith("terrain.sectors.*."):
             field = path.rsplit(".", 1)[1]
@@ -453,12 +479,14 @@ def _apply(
         if kind == "str" and not isinstance(value, str):
             value = raw  # e.g. --set name=2024: text fields take the text as typed
         value = _convert_leaf(kind, f, value, functools.partial(InputError, source, dotted))
-        table = out
+        table: Any = out
         for j, key in enumerate(path[:-1]):
-            nxt = table.setdefault(key, {})
-            if not isinstance(nxt, dict):
+            nxt = table[key] if isinstance(key, int) else table.setdefault(key, {})
+            if not isinstance(nxt, dict | list):
                 raise InputError(source, _dotted(path[: j + 1]), nxt, "must be a table")
             table = nxt
+        if not isinstance(table, dict):
+            raise InputError(source, _dotted(path[:-1]), _Brief(table), "must be a table")
         table[path[-1]] = value
         if origins is not None:
             origins[path] = source
@@ -558,12 +586,27 @@ def _read_chain(
 
 def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
     """Read a scenario file, resolve its ``extends`` chain, apply overrides, build and check it."""
-    source = str(path)
+    return load_variants(path, overrides, [()])[0]
+
+
+def load_variants(
+    path: str | Path,
+    overrides: Sequence[str],
+    variants: Sequence[Sequence[str]],
+    source: str = "--param",
+) -> list[Scenario]:
+    """One scenario per variant: the file read once, ``overrides`` (from ``--set``) applied,
+    then each variant's overrides (blamed on ``source``); a sweep builds its points this way."""
     origins: dict[KeyPath, str] = {}
     order: list[str] = []
-    data = _read_chain(Path(path), source, [], origins, order)
+    data = _read_chain(Path(path), str(path), [], origins, order)
     data = _apply(data, overrides, "--set", origins)
-    return _Builder(source, origins, [*order, "--set"]).scenario(data)
+    out = []
+    for variant in variants:
+        mine = dict(origins)
+        varied = _apply(data, variant, source, mine) if variant else data
+        out.append(_Builder(str(path), mine, [*order, "--set", source]).scenario(varied))
+    return out
 
 
 # --- writing -----------------------------------------------------------------------------------
@@ -685,7 +728,6 @@ def scenario_to_toml(s: Scenario) -> str:
 
 
 # --- reading values by path --------------------------------------------------------------------
-_INDEX = re.compile(r"(\w+)\[(\d+)\]")
 
 
 def parameter_path_value(s: Scenario, path: str, source: str = "parameter") -> Any:
