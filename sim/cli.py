@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import os
 import secrets
+import shlex
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -19,10 +20,10 @@ from sim.plots.names import RUN_PLOTS, SENSITIVITY_PLOTS, SWEEP_PLOTS
 from sim.scenario.params import Scenario
 
 if TYPE_CHECKING:  # imported for real inside the commands, to keep start-up fast
-    from sim.experiment.backends import Backend
-    from sim.experiment.engine import Experiment
     from sim.analysis.outcomes import Outcome
+    from sim.experiment.backends import Backend
     from sim.experiment.design import Design
+    from sim.experiment.engine import Experiment
     from sim.experiment.store import Points, Store
 
 BUNDLED = Path(__file__).resolve().parent.parent / "scenarios"
@@ -283,6 +284,18 @@ def cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     return 0
 
 
+def compare_row(o: Outcome) -> str:
+    """The row of compare.csv an outcome of interest names: a column's mean or P(rung>=K)."""
+    if o.op is None:
+        return o.column
+    assert o.threshold is not None
+    if o.column == "highest_rung" and o.op == ">=" and o.threshold in range(1, 8):
+        return f"P(rung>={int(o.threshold)})"
+    raise InputError(
+        "--outcome", None, o.label, "a compare reports means and highest_rung>=K (K in 1..7)"
+    )
+
+
 def cmd_compare(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from sim.analysis.tables import compare_headline, format_table
 
@@ -292,10 +305,11 @@ def cmd_compare(args: argparse.Namespace, argv: Sequence[str]) -> int:
         raise InputError("compare", None, names, "scenario names must differ")
     if len(scenarios) < 2:
         raise InputError("compare", None, names, "needs at least two scenarios")
+    rows = [compare_row(o) for o in outcomes_of(args.outcome)] or list(COMPARE_HEADLINE)
     folder, tables = scenario_experiment(args, argv, "compare", scenarios)
     print(f"# {len(scenarios)} scenarios, {args.n} paired replications each, seed {args.seed}")
     print(f"# mean (difference from {names[0]} [95% interval], paired by replication)")
-    print(format_table(compare_headline(tables["compare"], names, COMPARE_HEADLINE)))
+    print(format_table(compare_headline(tables["compare"], names, rows)))
     print(f"# every outcome: {folder / 'compare.csv'}")
     return 0
 
@@ -322,7 +336,11 @@ def build_sweep(args: argparse.Namespace, method: str) -> tuple[Scenario, Design
     names = point_names(base.name, len(design.points))
     overrides = [design.overrides(k) for k in range(len(design.points))]
     variants = load_variants(scenario_path(args.scenario), args.set, overrides)
-    return base, design, [dataclasses.replace(v, name=n) for v, n in zip(variants, names, strict=True)]
+    return (
+        base,
+        design,
+        [dataclasses.replace(v, name=n) for v, n in zip(variants, names, strict=True)],
+    )
 
 
 def design_seed(root_seed: int) -> int:
@@ -357,7 +375,7 @@ def sweep_experiment(
         return write(store, folder, report, design, scenarios)
 
     note(args, f"{len(scenarios)} design points x {args.n} replications each")
-    facts = {"design": design.describe()}
+    facts: dict[str, object] = {"design": design.describe()}
     folder, written = experiment(args, argv, exp, default, run_write, points, facts)
     return folder, written, design
 
@@ -467,6 +485,32 @@ def cmd_discover(args: argparse.Namespace, argv: Sequence[str]) -> int:
     print(format_table(shown, ["index", "coverage", "density", "mass", "restricted", "limits"]))
     print("# written: " + ", ".join(str(p) for p in found.files))
     return 0
+
+
+def cmd_experiment(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from sim.experiment.files import read_experiment, with_options
+
+    file = read_experiment(args.file)
+    valued = (
+        ("-n", args.n),
+        ("--points", args.points),
+        ("--out", args.out),
+        ("--backend", args.backend),
+        ("--workers", args.workers),
+        ("--scheduler", args.scheduler),
+        ("--batch-size", args.batch_size),
+    )
+    switches = (("--quiet", args.quiet), ("--resume", args.resume), ("--force", args.force))
+    options: list[tuple[str, str | None]] = [(f, str(v)) for f, v in valued if v is not None]
+    options += [(flag, None) for flag, on in switches if on]
+    if args.points is not None and file.command not in ("sweep", "sensitivity"):
+        raise InputError("--points", None, args.points, "only for a sweep or sensitivity file")
+    command = with_options(file, options)
+    print(f"# {args.file}: {file.description or file.command}")
+    print("# runs: dmzsim " + " ".join(shlex.quote(a) for a in command))
+    sys.stdout.flush()
+    inner = build_parser().parse_args(command)
+    return int(inner.func(inner, command))
 
 
 def cmd_trace(args: argparse.Namespace, argv: Sequence[str]) -> int:
@@ -625,6 +669,13 @@ def build_parser() -> Parser:
 
     c = sub.add_parser("compare", help="paired comparison of scenarios (first is the reference)")
     c.add_argument("scenarios", nargs="+", help="scenario files or bundled names")
+    c.add_argument(
+        "--outcome",
+        action="append",
+        default=[],
+        metavar="NAME[>=K]",
+        help="outcomes to print: a column's mean or highest_rung>=K (repeatable)",
+    )
     common(c, 1000)
     engine(c)
     overrides(c)
@@ -712,6 +763,22 @@ def build_parser() -> Parser:
     )
     d.add_argument("--format", default="png", choices=("png", "svg", "pdf"), help="plot format")
     d.set_defaults(func=cmd_discover)
+
+    e = sub.add_parser("experiment", help="run an experiment file (experiments/*.toml)")
+    e.add_argument("file", help="experiment file")
+    e.add_argument("-n", type=int, help="replications (per point), instead of the file's")
+    e.add_argument(
+        "--points", type=int, help="design points or base samples, instead of the file's"
+    )
+    e.add_argument("--out", help="results folder, instead of the file's")
+    e.add_argument("--backend", choices=("serial", "process", "dask"))
+    e.add_argument("--workers", type=int)
+    e.add_argument("--scheduler", metavar="tcp://HOST:PORT")
+    e.add_argument("--batch-size", type=int)
+    e.add_argument("--quiet", action="store_true")
+    e.add_argument("--resume", action="store_true")
+    e.add_argument("--force", action="store_true")
+    e.set_defaults(func=cmd_experiment)
 
     k = sub.add_parser("calibrate", help="compare a scenario with the record of 2023-11..2024-06")
     k.add_argument("scenario", nargs="?", default="baseline_2024")

@@ -110,8 +110,13 @@ def discover(
         )
     names = [f["path"] for f in design["factors"]]
     result = prim(
-        point_x[cols["point"]], y, names, categorical,
-        alpha=alpha, min_mass=min_mass, threshold=threshold,
+        point_x[cols["point"]],
+        y,
+        names,
+        categorical,
+        alpha=alpha,
+        min_mass=min_mass,
+        threshold=threshold,
     )
     label = _labeller(design["factors"])
     rows = box_rows(result, label)

@@ -67,9 +67,9 @@ def write_results(
     fmt: str = "png",
     only: Collection[str] | None = None,
 ) -> dict:
-    """Every output of an experiment into ``folder`` (of the plots, those named in ``only``,
-    default all: see ``sim.plots.names.RUN_PLOTS``); returns the tables (``summary`` and ``forecast`` by scenario,
-    ``compare``) for printing. ``report`` goes into the manifest."""
+    """Every output of an experiment into ``folder`` (of the plots, those named in ``only``;
+    default all, ``sim.plots.names.RUN_PLOTS``); returns the tables (``summary`` and
+    ``forecast`` by scenario, ``compare``) for printing. ``report`` goes into the manifest."""
     names = [s.name for s in scenarios]
     outputs.export_outcomes_csv(store, folder / "outcomes.csv", names)
     if events:

@@ -61,7 +61,10 @@ def write_sensitivity_results(
     for o in outcomes:
         try:
             ix = sobol_from_values(
-                point_means(cols, o, len(names)), len(design.factors), design.names, seed=design_seed
+                point_means(cols, o, len(names)),
+                len(design.factors),
+                design.names,
+                seed=design_seed,
             )
         except ValueError as err:
             raise InputError("--outcome", None, o.label, str(err)) from None

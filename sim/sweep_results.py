@@ -101,7 +101,9 @@ def write_sweep_results(
     wants = set(SWEEP_PLOTS if only is None else only)
     if len(axes) == 1 and "sweep" in wants:
         ax = axes[0]
-        effects = [_effect(o.label, o.probability, _axis_x(ax), along(ax, cols, o)) for o in outcomes]
+        effects = [
+            _effect(o.label, o.probability, _axis_x(ax), along(ax, cols, o)) for o in outcomes
+        ]
         effect_plot(ax.factor.path, effects, plots / f"sweep.{fmt}", title)
     if len(axes) == 2 and "heatmap" in wants:
         x, y = axes
@@ -116,17 +118,25 @@ def write_sweep_results(
                     o.probability,
                 )
             )
-        heatmaps(x.factor.path, x.labels, y.factor.path, y.labels, panels, plots / f"heatmap.{fmt}", title)
+        heatmaps(
+            x.factor.path,
+            x.labels,
+            y.factor.path,
+            y.labels,
+            panels,
+            plots / f"heatmap.{fmt}",
+            title,
+        )
     if len(axes) >= 2 and "main_effects" in wants:
         for o in outcomes:
             values = o.values(cols[o.column])
-            effects = [
+            named = [
                 (ax.factor.path, _effect(o.label, o.probability, _axis_x(ax), along(ax, cols, o)))
                 for ax in axes
             ]
             main_effects(
                 o.label,
-                effects,
+                named,
                 plots / f"main_effects_{slug(o)}.{fmt}",
                 title,
                 overall=float(np.nanmean(values)) if values.size else None,

@@ -34,7 +34,9 @@ class Estimate:
     n: int
 
 
-def estimate(values: np.ndarray, points: np.ndarray, reps: np.ndarray, probability: bool) -> Estimate:
+def estimate(
+    values: np.ndarray, points: np.ndarray, reps: np.ndarray, probability: bool
+) -> Estimate:
     """The estimate over rows of one or more points (see the module docstring)."""
     keep = ~np.isnan(values)
     values, points, reps = values[keep], points[keep], reps[keep]
@@ -104,7 +106,9 @@ def point_table(
             row[f.path] = f.label(v) if f.categorical or f.kind == "date" else v
         row["n"] = int(bounds[k + 1] - bounds[k])
         for o in outcomes:
-            est = estimate(o.values(cols[o.column][rows_k]), points[rows_k], reps[rows_k], o.probability)
+            est = estimate(
+                o.values(cols[o.column][rows_k]), points[rows_k], reps[rows_k], o.probability
+            )
             row |= {o.label: est.mean, f"{o.label} lo": est.lo, f"{o.label} hi": est.hi}
         rows.append(row)
     return rows

@@ -270,7 +270,8 @@ def build_design(
         total = math.prod(len(f.levels or ()) for f in factors)
         if total > MAX_POINTS:
             raise InputError("--param", None, total, f"grid points must be at most {MAX_POINTS}")
-        return Design(method, tuple(factors), tuple(itertools.product(*(f.levels for f in factors))))
+        levels = [f.levels or () for f in factors]
+        return Design(method, tuple(factors), tuple(itertools.product(*levels)))
     assert points is not None
     return sampled_design(method, factors, unit_sample(method, len(factors), points, root_seed))
 

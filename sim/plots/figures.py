@@ -247,7 +247,5 @@ def write_all_plots(
         "event_counts": lambda p: event_count_histograms(named, p),
     }
     return [
-        make(out / f"{name}.{fmt}")
-        for name, make in makers.items()
-        if only is None or name in only
+        make(out / f"{name}.{fmt}") for name, make in makers.items() if only is None or name in only
     ]

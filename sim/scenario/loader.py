@@ -32,6 +32,7 @@ __all__ = [
     "load_variants",
     "check_value",
     "override_field",
+    "read_toml",
     "merge_tables",
     "parameter_path_value",
     "scenario_to_dict",
@@ -368,7 +369,9 @@ def _parse_literal(text: str) -> Any:
     return parsed["v"] if parsed.keys() == {"v"} else text
 
 
-def _resolve_override(data: dict, dotted: str, source: str, raw: str) -> tuple[KeyPath, str, dc.Field]:
+def _resolve_override(
+    data: dict, dotted: str, source: str, raw: str
+) -> tuple[KeyPath, str, dc.Field]:
     """The key path, leaf kind and field an override names; InputError if it names none."""
 
     def unknown(allowed: str | None = None) -> InputError:
@@ -504,7 +507,8 @@ def apply_overrides(data: dict, overrides: Sequence[str], source: str = "--set")
 
 
 # --- reading files -----------------------------------------------------------------------------
-def _read_toml(path: Path, source: str) -> dict:
+def read_toml(path: Path, source: str) -> dict:
+    """A TOML file's tables; InputError (naming ``source``) if it is missing or malformed."""
     try:
         text = path.read_bytes().decode("utf-8")
     except FileNotFoundError:
@@ -557,7 +561,7 @@ def _read_chain(
 
     ``order`` receives the sources from the root of the chain down to ``path``.
     """
-    data = _read_toml(path, source)
+    data = read_toml(path, source)
     parent = data.pop("extends", None)
     base: dict = {}
     if parent is not None:

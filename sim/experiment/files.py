@@ -1,0 +1,217 @@
+"""Experiment files (``experiments/*.toml``): a whole experiment stated once, run by
+``dmzsim experiment FILE``.
+
+A file names the command (run, compare, sweep or sensitivity), its scenarios, replications,
+seed, overrides, swept parameters and design, outcomes of interest, and where results and which
+plots go. It becomes exactly the command line a user would type, so a file and the command it
+stands for give identical results. Bad input gets one line naming the file, key and value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sim.errors import InputError
+from sim.plots.names import RUN_PLOTS, SENSITIVITY_PLOTS, SWEEP_PLOTS
+from sim.scenario.loader import read_toml
+
+COMMANDS = ("run", "compare", "sweep", "sensitivity")
+PLOTS = {"run": RUN_PLOTS, "compare": RUN_PLOTS, "sweep": SWEEP_PLOTS}
+PLOTS["sensitivity"] = SENSITIVITY_PLOTS
+FORMATS = ("png", "svg", "pdf")
+# The keys each command takes (besides description and command).
+KEYS = {
+    "run": ("scenario", "replications", "seed", "set", "output"),
+    "compare": ("scenarios", "replications", "seed", "set", "outcomes", "output"),
+    "sweep": (
+        "scenario",
+        "replications",
+        "seed",
+        "set",
+        "params",
+        "design",
+        "points",
+        "outcomes",
+        "output",
+    ),
+    "sensitivity": (
+        "scenario",
+        "replications",
+        "seed",
+        "set",
+        "params",
+        "points",
+        "outcomes",
+        "output",
+    ),
+}
+REQUIRED = {
+    "run": ("scenario", "replications", "seed"),
+    "compare": ("scenarios", "replications", "seed"),
+    "sweep": ("scenario", "replications", "seed", "params"),
+    "sensitivity": ("scenario", "replications", "seed", "params", "outcomes"),
+}
+OUTPUT_KEYS = ("folder", "format", "plots")
+
+
+@dataclass(frozen=True)
+class ExperimentFile:
+    """A checked experiment file and the command line it stands for."""
+
+    path: Path
+    command: str
+    description: str
+    argv: tuple[str, ...]
+
+
+def _bundled() -> Path:
+    return Path(__file__).resolve().parent.parent.parent / "scenarios"
+
+
+class _Reader:
+    """Checks values of one file, each error naming the file and the key."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.source = str(path)
+
+    def fail(self, key: str | None, value: Any, allowed: str) -> InputError:
+        return InputError(self.source, key, value, allowed)
+
+    def text(self, key: str, value: Any) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(key, value, "must be non-empty text in quotes")
+        return value.strip()
+
+    def whole(self, key: str, value: Any, lo: int) -> int:
+        if not isinstance(value, int) or isinstance(value, bool) or value < lo:
+            raise self.fail(key, value, f"must be a whole number >= {lo}")
+        return value
+
+    def texts(self, key: str, value: Any) -> list[str]:
+        if not isinstance(value, list) or not value:
+            raise self.fail(key, value, 'must be a non-empty array of text, e.g. ["a", "b"]')
+        return [self.text(key, v) for v in value]
+
+    def scenario(self, key: str, value: Any) -> str:
+        """A scenario file relative to this file's folder, or a bundled scenario's name."""
+        name = self.text(key, value)
+        here = self.path.parent / name
+        if here.is_file():
+            return str(here)
+        if (_bundled() / f"{name}.toml").is_file():
+            return name
+        names = ", ".join(sorted(f.stem for f in _bundled().glob("*.toml")))
+        raise self.fail(
+            key, value, f"no such scenario file (relative to this file) or bundled name ({names})"
+        )
+
+    def params(self, value: Any, prefix: str = "") -> list[str]:
+        """``[params]`` as PATH=SPEC: quoted dotted keys or nested tables, SPEC text, a number
+        or an array of values (a list)."""
+        if not isinstance(value, dict) or (not value and not prefix):
+            raise self.fail("params", value, 'a table of PATH = "SPEC", e.g. "mines.x" = "0:1:5"')
+        out = []
+        for key, spec in value.items():
+            path = f"{prefix}{key}"
+            if isinstance(spec, dict):
+                out += self.params(spec, f"{path}.")
+            elif isinstance(spec, list) and spec:
+                out.append(f"{path}={','.join(_literal(v) for v in spec)}")
+            elif isinstance(spec, str | int | float) and not isinstance(spec, bool):
+                out.append(f"{path}={spec}")
+            else:
+                raise self.fail(f"params.{path}", spec, "a SPEC: lo:hi:steps, lo:hi or a list")
+        return out
+
+
+def _literal(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def read_experiment(path: str | Path) -> ExperimentFile:
+    """Read and check an experiment file; InputError on anything it cannot run."""
+    path = Path(path)
+    r = _Reader(path)
+    data = read_toml(path, str(path))
+    command = data.get("command")
+    if command not in COMMANDS:
+        raise r.fail("command", command, f"must be one of {', '.join(COMMANDS)}")
+    allowed = ("description", "command", *KEYS[command])
+    for key, value in data.items():
+        if key not in allowed:
+            raise r.fail(key, value, f"unknown key for a {command}; known: {', '.join(allowed)}")
+    for key in REQUIRED[command]:
+        if key not in data:
+            raise r.fail(key, None, f"required for a {command}")
+    description = r.text("description", data["description"]) if "description" in data else ""
+    argv: list[str] = [command]
+    if command == "compare":
+        scenarios = data["scenarios"]
+        if not isinstance(scenarios, list) or len(scenarios) < 2:
+            raise r.fail("scenarios", scenarios, "must be an array of at least two scenarios")
+        argv += [r.scenario("scenarios", s) for s in scenarios]
+    else:
+        argv.append(r.scenario("scenario", data["scenario"]))
+    argv += ["-n", str(r.whole("replications", data["replications"], 1))]
+    argv += ["--seed", str(r.whole("seed", data["seed"], 0))]
+    for item in r.texts("set", data["set"]) if "set" in data else []:
+        argv += ["--set", item]
+    for item in r.params(data["params"]) if "params" in data else []:
+        argv += ["--param", item]
+    if "design" in data:
+        design = data["design"]
+        if design not in ("grid", "lhs", "sobol"):
+            raise r.fail("design", design, "must be one of grid, lhs, sobol")
+        argv += ["--design", design]
+    if "points" in data:
+        argv += ["--points", str(r.whole("points", data["points"], 2))]
+    for item in r.texts("outcomes", data["outcomes"]) if "outcomes" in data else []:
+        argv += ["--outcome", item]
+    argv += _output(r, command, data.get("output", {}), path)
+    return ExperimentFile(path, command, description, tuple(argv))
+
+
+def _output(r: _Reader, command: str, output: Any, path: Path) -> list[str]:
+    if not isinstance(output, dict):
+        raise r.fail("output", output, f"must be a table with keys {', '.join(OUTPUT_KEYS)}")
+    for key, value in output.items():
+        if key not in OUTPUT_KEYS:
+            raise r.fail(f"output.{key}", value, f"unknown key; known: {', '.join(OUTPUT_KEYS)}")
+    folder = r.text("output.folder", output["folder"]) if "folder" in output else None
+    argv = ["--out", folder or str(Path("results") / path.stem)]
+    if "format" in output:
+        if output["format"] not in FORMATS:
+            raise r.fail("output.format", output["format"], f"one of {', '.join(FORMATS)}")
+        argv += ["--format", output["format"]]
+    if "plots" in output:
+        plots = r.texts("output.plots", output["plots"])
+        unknown = [p for p in plots if p not in PLOTS[command]]
+        if unknown:
+            raise r.fail(
+                "output.plots", unknown[0], f"a {command} draws {', '.join(PLOTS[command])}"
+            )
+        argv += ["--plots", ",".join(plots)]
+    return argv
+
+
+def with_options(file: ExperimentFile, options: Sequence[tuple[str, str | None]]) -> list[str]:
+    """The file's command line with command-line options added; an option the file also sets
+    with a value (``-n``, ``--points``, ``--out``) replaces the file's."""
+    given = {flag for flag, value in options if value is not None}
+    argv: list[str] = []
+    i = 0
+    while i < len(file.argv):
+        if file.argv[i] in given:
+            i += 2  # the flag and its value
+            continue
+        argv.append(file.argv[i])
+        i += 1
+    for flag, value in options:
+        argv += [flag] if value is None else [flag, value]
+    return argv
