@@ -315,22 +315,28 @@ def cmd_compare(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
 
 def build_sweep(args: argparse.Namespace, method: str) -> tuple[Scenario, Design, list[Scenario]]:
-    """The base scenario, the design over ``--param`` and one scenario per design point."""
+    """The base scenario, the design over ``--param`` and one scenario per design point.
+    Every factor is checked before a seed is drawn, so bad input gets one line only."""
     import dataclasses
 
-    from sim.experiment.design import build_design, parse_factor, point_names
+    from sim.experiment.design import (
+        build_design,
+        check_factors,
+        parse_factor,
+        point_names,
+        sampled_design,
+    )
     from sim.scenario.loader import load_variants
 
     base = load(args.scenario, args.set)
     factors = [parse_factor(p, base) for p in args.param]
+    check_factors(factors, method, args.points)
+    seed_of(args)
     if method == "saltelli":
         from sim.analysis.sensitivity import saltelli_points
-        from sim.experiment.design import check_factors, sampled_design
 
-        check_factors(factors, method, args.points)
-        design = sampled_design(
-            method, factors, saltelli_points(len(factors), args.points, design_seed(args.seed))
-        )
+        unit = saltelli_points(len(factors), args.points, design_seed(args.seed))
+        design = sampled_design(method, factors, unit)
     else:
         design = build_design(factors, method, args.points, args.seed)
     names = point_names(base.name, len(design.points))
@@ -364,7 +370,6 @@ def sweep_experiment(
     from sim.scenario.loader import scenario_to_dict
 
     check_counts(args)
-    seed_of(args)
     base, design, scenarios = build_sweep(args, method)
     exp = Experiment(kind, tuple(scenarios), args.seed, args.events, trajectories=False)
     default = f"{kind}-{base.name}-{design.method}-n{args.n}-seed{args.seed}"
@@ -418,12 +423,11 @@ def cmd_sensitivity(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from sim.sensitivity_results import write_sensitivity_results
 
     wanted = outcomes_of(args.outcome)
-    seed_of(args)
-    seed = design_seed(args.seed)
 
     def write(
         store: Store, folder: Path, report: dict, design: Design, scenarios: list[Scenario]
     ) -> dict:
+        seed = design_seed(args.seed)
         return write_sensitivity_results(
             store, design, scenarios, wanted, folder, report, seed, args.format, args.plots
         )
