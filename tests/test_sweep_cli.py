@@ -1,4 +1,4 @@
-"""Sweeps, sensitivity, discovery and experiment files from the command line, as a user runs them."""
+"""Sweeps, sensitivity, discovery and experiment files, run from the command line as a user would."""
 
 from __future__ import annotations
 
@@ -321,7 +321,8 @@ def test_bad_input_is_one_line_and_status_2(argv, needle, tmp_path, capsys):
         ('command = "sweep"\n', "scenario = None: required for a sweep"),
         ('command = "dance"\n', "command = 'dance': must be one of run, compare"),
         (
-            'command = "run"\nscenario = "baseline_2024"\nreplications = 1\nseed = 1\nparams = {}\n',
+            'command = "run"\nscenario = "baseline_2024"\nreplications = 1\nseed = 1\n'
+            "params = {}\n",
             "unknown key for a run",
         ),
         (
