@@ -1,4 +1,4 @@
-"""Sweeps, sensitivity, discovery and experiment files, run from the command line as a user would."""
+"""Sweeps, sensitivity, discovery and experiment files, run as a user runs them."""
 
 from __future__ import annotations
 
