@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Bootstrap a virtual environment in .venv, then run the main job or the test suite.
 
-    python3 dev.py demo    # compare every bundled scenario with the baseline, plots to results/
-    python3 dev.py test    # the whole test suite (extra arguments go to pytest)
+    python3 dev.py demo     # compare every bundled scenario with the baseline, plots to results/
+    python3 dev.py test     # the whole test suite (extra arguments go to pytest)
+    python3 dev.py figures  # run experiments/*.toml and copy the README's figures to docs/
 
 Only Python 3.11+ is needed; everything else is installed into .venv from PyPI.
 """
@@ -19,6 +20,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV = Path(os.environ.get("DMZSIM_VENV", ROOT / ".venv"))
 DEMO_OUT = ROOT / "results" / "quickstart"
+# The README's figures: (experiment file, plot it makes) -> docs/figures/<experiment>_<plot>
+FIGURES = (
+    ("compare_2024", "survival_fire.png"),
+    ("compare_2024", "tension_fan.png"),
+    ("sweep_backing_vegetation", "heatmap.png"),
+    ("sensitivity_baseline", "sobol_highest_rung_ge_4.png"),
+)
 
 
 def venv_python() -> Path:
@@ -72,15 +80,30 @@ def test(py: Path, extra: list[str]) -> int:
     return code
 
 
+def figures(py: Path, extra: list[str]) -> int:
+    """Run each shipped experiment file afresh and copy the figures the README shows."""
+    target = ROOT / "docs" / "figures"
+    target.mkdir(parents=True, exist_ok=True)
+    for name in dict.fromkeys(n for n, _ in FIGURES):
+        cmd = [str(py), "-m", "sim", "experiment", f"experiments/{name}.toml", "--force", *extra]
+        if code := subprocess.run(cmd, cwd=ROOT).returncode:
+            return code
+    for name, plot in FIGURES:
+        made = ROOT / "results" / name / "plots" / plot
+        (target / f"{name}_{plot}").write_bytes(made.read_bytes())
+    return 0
+
+
 def main(argv: list[str]) -> int:
     if sys.version_info < (3, 11):
         print("dev.py: dmzsim needs Python 3.11 or newer", file=sys.stderr)
         return 2
-    if not argv or argv[0] not in ("demo", "test"):
-        print("usage: python3 dev.py demo|test [extra arguments]", file=sys.stderr)
+    jobs = {"demo": demo, "test": test, "figures": figures}
+    if not argv or argv[0] not in jobs:
+        print("usage: python3 dev.py demo|test|figures [extra arguments]", file=sys.stderr)
         return 2
     py = ensure_venv()
-    return (demo if argv[0] == "demo" else test)(py, argv[1:])
+    return jobs[argv[0]](py, argv[1:])
 
 
 if __name__ == "__main__":

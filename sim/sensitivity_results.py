@@ -76,8 +76,8 @@ def write_sensitivity_results(
             ix,
             o.label,
             folder / "plots" / f"sobol_{slug(o)}.{fmt}",
-            f"Sobol' indices of {o.label}: {base} base samples x {len(design.factors) + 2}, "
-            f"{int(cols['point'].size / len(names))} replications each",
+            f"Sobol' indices of {o.label}\n{base} base samples x {len(design.factors) + 2} "
+            f"= {len(names)} points, {cols['point'].size // len(names)} replications each",
         )
     outputs.write_table(folder / "sensitivity.csv", rows)
     outputs.write_manifest(

@@ -33,7 +33,7 @@ def slug(outcome: Outcome) -> str:
     words = {">=": "ge", "<=": "le", "==": "eq", "!=": "ne", ">": "gt", "<": "lt"}
     if outcome.op is None:
         return outcome.column
-    return re.sub(r"\W", "_", f"{outcome.column}_{words[outcome.op]}_{outcome.threshold:g}")
+    return re.sub(r"\W", "_", f"{outcome.column}_{words[outcome.op]}_{outcome.threshold:.15g}")
 
 
 def _effect(label: str, probability: bool, x: Sequence, ests: Sequence[Estimate]) -> Effect:

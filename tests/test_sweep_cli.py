@@ -294,6 +294,8 @@ def test_an_experiment_file_is_its_command_line(tmp_path):
             "power of 2",
         ),
         (["sweep", BASE, "--param", "response.roe=0:1"], "takes a list"),
+        (["sweep", BASE, "--param", "description=a,b"], "free text cannot be swept"),
+        (["sweep", BASE, "--param", "mines.killed_mean=1:1:3"], "has one value"),
         (["sweep", BASE, "--param", "timeline.events[40].date=2024-07-01"], "no such event"),
         (["sweep", BASE, "--param", "mines.killed_mean=1,2", "--outcome", "rung>=4"], "unknown"),
         (

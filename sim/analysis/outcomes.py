@@ -45,7 +45,7 @@ class Outcome:
     def label(self) -> str:
         if self.op is None:
             return self.column
-        return f"P({self.column}{self.op}{self.threshold:g})"
+        return f"P({self.column}{self.op}{self.threshold:.15g})"
 
     def values(self, column: np.ndarray) -> np.ndarray:
         """Per replication: 1.0 or 0.0 for a condition, else the value (NaN when missing)."""

@@ -49,10 +49,10 @@ def estimate(
         return Estimate(*mean_ci(values), n)
     _, cluster = np.unique(reps, return_inverse=True)
     means = np.bincount(cluster, weights=values) / np.bincount(cluster)
-    mean, lo, hi = mean_ci(means)
+    mean, lo, hi = mean_ci(means)  # the mean over rows, unless values are missing unevenly
     if probability:
         lo, hi = max(lo, 0.0), min(hi, 1.0)
-    return Estimate(float(values.mean()), lo, hi, n)
+    return Estimate(mean, lo, hi, n)
 
 
 @dataclass(frozen=True)
@@ -66,22 +66,29 @@ class Axis:
 
 
 def axis(factor: Factor, values: Sequence[Any], bins: int = 6) -> Axis:
-    """Group the points by ``factor``'s ``values`` (one per point)."""
+    """Group the points by ``factor``'s ``values`` (one per point): by level; for a sampled
+    range, one group per distinct value when there are at most ``bins`` of them, else ``bins``
+    groups of about equal numbers of points (tied values always share a group)."""
     if factor.levels is not None:
         index = {v: i for i, v in enumerate(factor.levels)}
         group = np.array([index[v] for v in values], dtype=np.int64)
         return Axis(factor, tuple(factor.label(v) for v in factor.levels), factor.levels, group)
     codes = np.array([factor.code(v) for v in values])
-    bins = max(1, min(bins, np.unique(codes).size))
-    edges = np.quantile(codes, np.linspace(0.0, 1.0, bins + 1))
-    group = np.clip(np.searchsorted(edges[1:-1], codes, side="right"), 0, bins - 1)
+    distinct, inverse = np.unique(codes, return_inverse=True)
+    if distinct.size <= bins:
+        group = inverse
+    else:
+        # the rank of each point's value (ties share the lowest), cut into equal shares
+        rank = np.searchsorted(np.sort(codes), codes, side="left")
+        _, group = np.unique(rank * bins // codes.size, return_inverse=True)
     labels, x = [], []
-    for g in range(bins):
+    for g in range(int(group.max()) + 1):
         inside = codes[group == g]
-        lo, hi = (inside.min(), inside.max()) if inside.size else (edges[g], edges[g + 1])
-        labels.append(f"{_decode(factor, lo, True)}..{_decode(factor, hi, True)}")
-        x.append(_decode(factor, float(inside.mean()) if inside.size else NAN, False))
-    return Axis(factor, tuple(labels), tuple(x), group)
+        labels.append(
+            f"{_decode(factor, inside.min(), True)}..{_decode(factor, inside.max(), True)}"
+        )
+        x.append(_decode(factor, float(inside.mean()), False))
+    return Axis(factor, tuple(labels), tuple(x), group.astype(np.int64))
 
 
 def _decode(factor: Factor, code: float, text: bool) -> Any:

@@ -64,11 +64,17 @@ class Factor:
         return self.levels or ()
 
     def label(self, value: Any) -> str:
-        """``value`` as a user writes it (also the ``--set`` literal)."""
+        """``value`` as a user writes it, for tables and plots."""
+        if isinstance(value, float):
+            return f"{value:.6g}"
+        return self.literal(value)
+
+    def literal(self, value: Any) -> str:
+        """``value`` as a ``--set`` literal that reads back exactly."""
         if isinstance(value, bool):
             return "true" if value else "false"
         if isinstance(value, float):
-            return f"{value:.10g}"
+            return repr(value)
         if isinstance(value, dt.date):
             return value.isoformat()
         return str(value)
@@ -102,7 +108,9 @@ class Design:
 
     def overrides(self, k: int) -> list[str]:
         """Point ``k`` as ``--set`` overrides."""
-        return [f"{f.path}={f.label(v)}" for f, v in zip(self.factors, self.points[k], strict=True)]
+        return [
+            f"{f.path}={f.literal(v)}" for f, v in zip(self.factors, self.points[k], strict=True)
+        ]
 
     def describe(self) -> dict[str, Any]:
         """The design as plain data (stored with the experiment, read back by ``discover``)."""
@@ -152,6 +160,13 @@ def parse_factor(arg: str, base: Scenario) -> Factor:
         raise InputError("--param", None, arg, f"expected PATH=SPEC, SPEC {SPEC_HELP}")
     path, spec = (s.strip() for s in arg.split("=", 1))
     kind, field = override_field(base, path, "--param", spec)
+    if kind == "str" and not field.metadata.get("choices"):
+        raise InputError(
+            "--param",
+            path,
+            spec,
+            "free text cannot be swept; numbers, true/false, choices and dates can",
+        )
 
     def value(text: str) -> Any:
         raw = text.strip()
@@ -202,7 +217,10 @@ def parse_factor(arg: str, base: Scenario) -> Factor:
 def _grid(kind: str, lo: Any, hi: Any, steps: int, refuse: Any) -> tuple[Any, ...]:
     """``steps`` evenly spaced values from lo to hi, both included."""
     if kind == "float":
-        return tuple(float(x) for x in np.linspace(lo, hi, steps))
+        if lo == hi and steps > 1:
+            raise refuse(f"a grid from {lo} to {hi} has one value; use {lo}:{hi}:1 or {lo}")
+        # 12 significant digits drop linspace's rounding noise (0.30000000000000004 -> 0.3)
+        return tuple(float(f"{x:.12g}") for x in np.linspace(lo, hi, steps))
     a, b = (lo.toordinal(), hi.toordinal()) if kind == "date" else (lo, hi)
     whole = np.unique(np.rint(np.linspace(a, b, steps)).astype(np.int64))
     if whole.size < steps:
