@@ -9,12 +9,15 @@ Prints:
    ceiling (independent processes with no engine), and how the batch size moves the
    per-task overhead;
 3. the peak memory of an experiment of 1,000 replications against one of 20,000 (target
-   ratio <= 1.25), for the main process and for the largest worker.
+   ratio <= 1.25), for the main process and for the largest worker;
+4. a sweep's replications per second against a single-scenario run of as many replications,
+   on the process backend (the cost of spreading them over many design points).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import multiprocessing
 import resource
@@ -29,7 +32,8 @@ from bench_model import bare_simpy, model
 from sim.experiment import engine
 from sim.experiment.backends import default_workers, make_backend
 from sim.experiment.batch import Task, run_task
-from sim.scenario.loader import load_scenario
+from sim.experiment.design import build_design, parse_factor, point_names
+from sim.scenario.loader import load_scenario, load_variants
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline_2024.toml"
@@ -45,12 +49,21 @@ def per_event(n: int) -> None:
     )
 
 
-def rate(backend_name: str, workers: int, n: int, batch_size: int = 0) -> float:
-    """Replications per second of a fresh experiment (pool start-up included)."""
-    scenario = load_scenario(BASELINE)
-    exp = engine.Experiment("run", (scenario,), 11)
+def rate(
+    backend_name: str,
+    workers: int,
+    n: int,
+    batch_size: int = 0,
+    exp: engine.Experiment | None = None,
+    points: tuple | None = None,
+) -> float:
+    """Replications per second of a fresh experiment (pool start-up included), by default
+    ``baseline_2024`` alone; with ``exp``, ``n`` replications of each of its scenarios."""
+    exp = exp or engine.Experiment("run", (load_scenario(BASELINE),), 11)
     with tempfile.TemporaryDirectory() as tmp:
-        store = engine.open_store(Path(tmp) / "x", exp, resume=False, force=False, facts={})
+        store = engine.open_store(
+            Path(tmp) / "x", exp, resume=False, force=False, facts={}, points=points
+        )
         t = time.perf_counter()
         backend = make_backend(backend_name, workers)
         try:
@@ -58,7 +71,7 @@ def rate(backend_name: str, workers: int, n: int, batch_size: int = 0) -> float:
         finally:
             backend.close()
             store.close()
-        return n / (time.perf_counter() - t)
+        return n * len(exp.scenarios) / (time.perf_counter() - t)
 
 
 def _bare_replications(n: int) -> float:
@@ -138,6 +151,30 @@ def memory(small: int, large: int) -> None:
     )
 
 
+def sweep(points: int, reps: int, workers: int) -> float:
+    """Replications per second of an LHS sweep over ``points`` values of a casualty mean close
+    to the baseline's (so a replication costs what a baseline one does), ``reps`` each."""
+    base = load_scenario(BASELINE)
+    design = build_design([parse_factor("mines.killed_mean=1.9:2.1", base)], "lhs", points, 11)
+    names = point_names(base.name, points)
+    variants = load_variants(BASELINE, [], [design.overrides(k) for k in range(points)])
+    scenarios = tuple(dataclasses.replace(v, name=n) for v, n in zip(variants, names, strict=True))
+    exp = engine.Experiment("sweep", scenarios, 11, trajectories=False)
+    return rate("process", workers, reps, exp=exp, points=(design.columns(), design.rows(names)))
+
+
+def sweeps(total: int) -> None:
+    workers = default_workers()
+    single = max(rate("process", workers, total) for _ in range(2))
+    print(f"4. sweeps on {workers} cores, against one scenario run {total} times ({single:.0f}/s):")
+    for reps in (10, 50, 250):
+        r = max(sweep(total // reps, reps, workers) for _ in range(2))
+        print(
+            f"   {total // reps:>4} points x {reps:>3} replications: {r:.0f} replications/s "
+            f"({r / single:.2f} of the single run)"
+        )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="smaller runs (a smoke check)")
@@ -149,6 +186,7 @@ def main() -> None:
     per_event(100 if args.quick else 300)
     throughput(400 if args.quick else 4000)
     memory(100, 2000) if args.quick else memory(1000, 20000)
+    sweeps(500 if args.quick else 5000)
 
 
 if __name__ == "__main__":
