@@ -319,26 +319,14 @@ def build_sweep(args: argparse.Namespace, method: str) -> tuple[Scenario, Design
     Every factor is checked before a seed is drawn, so bad input gets one line only."""
     import dataclasses
 
-    from sim.experiment.design import (
-        build_design,
-        check_factors,
-        parse_factor,
-        point_names,
-        sampled_design,
-    )
+    from sim.experiment.design import build_design, check_factors, parse_factor, point_names
     from sim.scenario.loader import load_variants
 
     base = load(args.scenario, args.set)
     factors = [parse_factor(p, base) for p in args.param]
     check_factors(factors, method, args.points)
     seed_of(args)
-    if method == "saltelli":
-        from sim.analysis.sensitivity import saltelli_points
-
-        unit = saltelli_points(len(factors), args.points, design_seed(args.seed))
-        design = sampled_design(method, factors, unit)
-    else:
-        design = build_design(factors, method, args.points, args.seed)
+    design = build_design(factors, method, args.points, args.seed)
     names = point_names(base.name, len(design.points))
     overrides = [design.overrides(k) for k in range(len(design.points))]
     variants = load_variants(scenario_path(args.scenario), args.set, overrides)
@@ -347,13 +335,6 @@ def build_sweep(args: argparse.Namespace, method: str) -> tuple[Scenario, Design
         design,
         [dataclasses.replace(v, name=n) for v, n in zip(variants, names, strict=True)],
     )
-
-
-def design_seed(root_seed: int) -> int:
-    """A seed for a design drawn by a library that takes an integer (scipy's Saltelli)."""
-    from sim.experiment.design import design_rng
-
-    return int(design_rng(root_seed).integers(2**63))
 
 
 def sweep_experiment(
@@ -420,6 +401,7 @@ def cmd_sweep(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
 def cmd_sensitivity(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from sim.analysis.tables import format_number, format_table
+    from sim.experiment.design import design_seed
     from sim.sensitivity_results import write_sensitivity_results
 
     wanted = outcomes_of(args.outcome)
@@ -432,6 +414,9 @@ def cmd_sensitivity(args: argparse.Namespace, argv: Sequence[str]) -> int:
             store, design, scenarios, wanted, folder, report, seed, args.format, args.plots
         )
 
+    def cell(v: float, lo: float, hi: float) -> str:
+        return f"{format_number(v)} [{format_number(lo)}, {format_number(hi)}]"
+
     folder, indices, design = sweep_experiment(args, argv, "sensitivity", "saltelli", write)
     print(
         f"# {args.scenario}: Sobol' indices over {', '.join(design.names)}; {args.points} base "
@@ -439,10 +424,6 @@ def cmd_sensitivity(args: argparse.Namespace, argv: Sequence[str]) -> int:
         f"replications, seed {args.seed}"
     )
     for label, ix in indices.items():
-
-        def cell(v: float, lo: float, hi: float) -> str:
-            return f"{format_number(v)} [{format_number(lo)}, {format_number(hi)}]"
-
         print(f"\n# {label}: first-order and total indices [95% bootstrap interval]")
         rows = [
             {
@@ -650,6 +631,16 @@ def build_parser() -> Parser:
             help="override a parameter (repeatable)",
         )
 
+    def outcome_option(sp: argparse.ArgumentParser, text: str, required: bool = False) -> None:
+        sp.add_argument(
+            "--outcome",
+            action="append",
+            default=[],
+            required=required,
+            metavar="NAME[>=K]",
+            help=text,
+        )
+
     def outputs(sp: argparse.ArgumentParser, plots: Sequence[str]) -> None:
         sp.add_argument("--out", help="results folder (default under results/)")
         sp.add_argument("--events", action="store_true", help="also write every event")
@@ -673,13 +664,7 @@ def build_parser() -> Parser:
 
     c = sub.add_parser("compare", help="paired comparison of scenarios (first is the reference)")
     c.add_argument("scenarios", nargs="+", help="scenario files or bundled names")
-    c.add_argument(
-        "--outcome",
-        action="append",
-        default=[],
-        metavar="NAME[>=K]",
-        help="outcomes to print: a column's mean or highest_rung>=K (repeatable)",
-    )
+    outcome_option(c, "outcomes to print: a column's mean or highest_rung>=K (repeatable)")
     common(c, 1000)
     engine(c)
     overrides(c)
@@ -719,13 +704,7 @@ def build_parser() -> Parser:
         "--design", default="grid", choices=("grid", "lhs", "sobol"), help="(default grid)"
     )
     w.add_argument("--points", type=int, help="design points of a sampled design (lhs, sobol)")
-    w.add_argument(
-        "--outcome",
-        action="append",
-        default=[],
-        metavar="NAME[>=K]",
-        help="an outcome column's mean, or a condition's probability (repeatable)",
-    )
+    outcome_option(w, "an outcome column's mean, or a condition's probability (repeatable)")
     common(w, 200)
     engine(w)
     overrides(w)
@@ -734,12 +713,8 @@ def build_parser() -> Parser:
 
     g = sub.add_parser("sensitivity", help="Sobol' indices of outcomes over parameter ranges")
     swept(g, "LO:HI")
-    g.add_argument(
-        "--outcome",
-        action="append",
-        required=True,
-        metavar="NAME[>=K]",
-        help="an outcome column's mean, or a condition's probability (repeatable)",
+    outcome_option(
+        g, "an outcome column's mean, or a condition's probability (repeatable)", required=True
     )
     g.add_argument(
         "--points",

@@ -20,7 +20,7 @@ from sim.experiment.store import STORE_NAME, Store
 from sim.plots.sensitivity import sobol_bar_chart
 from sim.rng import DERIVATION
 from sim.scenario.params import Scenario
-from sim.sweep_results import slug
+from sim.sweep_results import export_sweep_outcomes, slug
 
 
 def point_means(cols: dict[str, np.ndarray], outcome: Outcome, points: int) -> np.ndarray:
@@ -52,10 +52,7 @@ def write_sensitivity_results(
     names = [s.name for s in scenarios]
     cols = store.sweep_columns(sorted({o.column for o in outcomes}))
     outputs.write_table(folder / "sweep.csv", point_table(design, names, cols, outcomes))
-    outputs.write_outcomes_csv(
-        folder / "outcomes.csv",
-        store.iter_rows("SELECT * FROM sweep_outcomes ORDER BY point, replication"),
-    )
+    export_sweep_outcomes(store, folder)
     base = len(design.points) // (len(design.factors) + 2)
     indices, rows = {}, []
     for o in outcomes:

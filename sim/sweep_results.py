@@ -74,6 +74,14 @@ def effect_rows(axes: Sequence[Axis], cols: dict, outcomes: Sequence[Outcome]) -
     return rows
 
 
+def export_sweep_outcomes(store: Store, folder: Path) -> Path:
+    """``outcomes.csv``: one row per replication with its point's parameter values."""
+    return outputs.write_outcomes_csv(
+        folder / "outcomes.csv",
+        store.iter_rows("SELECT * FROM sweep_outcomes ORDER BY point, replication"),
+    )
+
+
 def write_sweep_results(
     store: Store,
     design: Design,
@@ -90,10 +98,7 @@ def write_sweep_results(
     cols = store.sweep_columns(sorted({o.column for o in outcomes}))
     table = point_table(design, names, cols, outcomes)
     outputs.write_table(folder / "sweep.csv", table)
-    outputs.write_outcomes_csv(
-        folder / "outcomes.csv",
-        store.iter_rows("SELECT * FROM sweep_outcomes ORDER BY point, replication"),
-    )
+    export_sweep_outcomes(store, folder)
     axes = [axis(f, [p[j] for p in design.points]) for j, f in enumerate(design.factors)]
     outputs.write_table(folder / "main_effects.csv", effect_rows(axes, cols, outcomes))
     plots = folder / "plots"

@@ -26,7 +26,6 @@ from sim.scenario.loader import check_value, override_field
 from sim.scenario.params import Scenario
 
 METHODS = ("grid", "lhs", "sobol")
-SAMPLED = ("lhs", "sobol", "saltelli")
 MAX_POINTS = 20_000  # a guard against a typo such as 0:1:1000 x 0:1:1000
 # The design's own stream: the root seed with this spawn key, apart from every replication's
 # streams (which use spawn keys (i,) ...), so a design never shares draws with the model.
@@ -54,14 +53,10 @@ class Factor:
     def code(self, value: Any) -> float:
         """A number standing for ``value``: itself, a date's ordinal, or a category's index."""
         if self.categorical:
-            return float(self.categories.index(value))
+            return float((self.levels or ()).index(value))
         if self.kind == "date":
             return float(value.toordinal())
         return float(value)
-
-    @property
-    def categories(self) -> tuple[Any, ...]:
-        return self.levels or ()
 
     def label(self, value: Any) -> str:
         """``value`` as a user writes it, for tables and plots."""
@@ -277,13 +272,24 @@ def check_factors(factors: Sequence[Factor], method: str, points: int | None = N
         )
 
 
+def design_seed(root_seed: int) -> int:
+    """An integer seed from the design's stream, for code that takes one (the Saltelli design
+    and its bootstrap)."""
+    return int(design_rng(root_seed).integers(2**63))
+
+
 def build_design(
     factors: Sequence[Factor], method: str, points: int | None, root_seed: int
 ) -> Design:
-    """The points of a ``grid``, ``lhs`` or ``sobol`` design over ``factors``."""
-    if method == "saltelli":
-        raise ValueError("a Saltelli design is built by sim.analysis.sensitivity")
+    """The points of a ``grid``, ``lhs`` or ``sobol`` design over ``factors``, or of the
+    ``saltelli`` design behind Sobol' indices (``points`` base samples)."""
     check_factors(factors, method, points)
+    if method == "saltelli":
+        from sim.analysis.sensitivity import saltelli_points
+
+        assert points is not None
+        unit = saltelli_points(len(factors), points, design_seed(root_seed))
+        return sampled_design(method, factors, unit)
     if method == "grid":
         total = math.prod(len(f.levels or ()) for f in factors)
         if total > MAX_POINTS:

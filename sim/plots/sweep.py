@@ -134,6 +134,13 @@ def _probability_top(values: Sequence[np.ndarray]) -> float:
     return next(t for t in _PROBABILITY_TOPS if t >= top * 1.05 or t == _PROBABILITY_TOPS[-1])
 
 
+def _put_n_note(ax: Axes, n: np.ndarray) -> None:
+    """The replications behind a panel's estimates, small, in its top left corner."""
+    ax.text(
+        0.01, 0.97, _n_note(n), transform=ax.transAxes, fontsize="x-small", va="top", color="0.3"
+    )
+
+
 def _n_note(n: np.ndarray) -> str:
     """``'n=200 per estimate'`` or ``'n=50-200 per estimate'``: replications behind each."""
     finite = n[np.isfinite(n)]
@@ -244,15 +251,7 @@ def _effect_figure(parameter: str, effects: Sequence[Effect], title: str) -> Fig
             ax.set_ylabel("probability" if e.probability else "mean")
             if e.probability:
                 ax.set_ylim(0.0, _probability_top([e.mean, e.lo, e.hi]))
-            ax.text(
-                0.01,
-                0.97,
-                _n_note(e.n),
-                transform=ax.transAxes,
-                fontsize="x-small",
-                va="top",
-                color="0.3",
-            )
+            _put_n_note(ax, e.n)
             ax.grid(alpha=0.3)
         _hide_unused(axes, len(effects))
         for ax in axes.flat[: len(effects)]:
@@ -597,15 +596,7 @@ def _main_effects_figure(
             _draw_effect(ax, e, _colour(0), categories)
             _format_x_axis(ax, kind, categories)
             ax.set_title(_wrap(parameter, 34), fontsize=_label_size(parameter, 34))
-            ax.text(
-                0.01,
-                0.97,
-                _n_note(e.n),
-                transform=ax.transAxes,
-                fontsize="x-small",
-                va="top",
-                color="0.3",
-            )
+            _put_n_note(ax, e.n)
             if overall is not None and math.isfinite(overall):
                 ax.axhline(
                     overall,
