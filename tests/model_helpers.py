@@ -1,15 +1,28 @@
-"""Scenarios cut down to one mechanism, for analytic tests of the model."""
+"""Helpers shared by the tests: scenarios cut down to one mechanism (for analytic tests of the
+model), and the check that bad input raises a one-line InputError."""
 
 from __future__ import annotations
 
 import dataclasses as dc
 from pathlib import Path
 
+import pytest
+
+from sim.errors import InputError
 from sim.scenario.loader import load_scenario
 from sim.scenario.params import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline_2024.toml"
+
+
+def error_of(call, *args, **kwargs) -> InputError:
+    """The InputError raised by ``call``, checked to print as one line."""
+    with pytest.raises(InputError) as info:
+        call(*args, **kwargs)
+    err = info.value
+    assert "\n" not in str(err) and "\r" not in str(err)
+    return err
 
 
 def baseline() -> Scenario:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from model_helpers import BASELINE, baseline
+from model_helpers import BASELINE, baseline, error_of
 from scipy import stats
 
 from sim.errors import InputError
@@ -40,15 +40,6 @@ DATE = "timeline.events[6].date"  # the treaty, 2024-06-19
 
 def factor(arg: str) -> Factor:
     return parse_factor(arg, BASE)
-
-
-def error_of(call, *args, **kwargs) -> InputError:
-    """The InputError raised by ``call``, checked to print as one line."""
-    with pytest.raises(InputError) as info:
-        call(*args, **kwargs)
-    err = info.value
-    assert "\n" not in str(err) and "\r" not in str(err)
-    return err
 
 
 def refused(arg: str, *phrases: str) -> InputError:

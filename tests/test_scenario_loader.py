@@ -10,6 +10,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from model_helpers import error_of
 
 from sim.errors import InputError
 from sim.scenario.loader import (
@@ -42,15 +43,6 @@ def child(folder: Path, text: str, name: str = "child.toml") -> Path:
     path = folder / name
     path.write_text('extends = "base.toml"\n' + text, encoding="utf-8")
     return path
-
-
-def error_of(call, *args, **kwargs) -> InputError:
-    """The InputError raised by ``call``, checked to print as one line."""
-    with pytest.raises(InputError) as info:
-        call(*args, **kwargs)
-    err = info.value
-    assert "\n" not in str(err) and "\r" not in str(err)
-    return err
 
 
 def check(err: InputError, source: Path | str, key: str | None, *phrases: str) -> None:

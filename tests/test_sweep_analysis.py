@@ -7,13 +7,12 @@ import math
 
 import numpy as np
 import pytest
-from model_helpers import baseline
+from model_helpers import baseline, error_of
 from scipy import stats
 
 from sim.analysis.outcomes import Outcome, parse_outcome
 from sim.analysis.stats import mean_ci, proportion_ci
 from sim.analysis.sweep import Estimate, along, axis, cells, estimate, point_table
-from sim.errors import InputError
 from sim.experiment.design import Factor, build_design, parse_factor
 from sim.model.replication import OUTCOME_NAMES
 
@@ -23,14 +22,6 @@ NAN = float("nan")
 
 def factor(arg: str) -> Factor:
     return parse_factor(arg, BASE)
-
-
-def error_of(call, *args, **kwargs) -> InputError:
-    with pytest.raises(InputError) as info:
-        call(*args, **kwargs)
-    err = info.value
-    assert "\n" not in str(err) and "\r" not in str(err)
-    return err
 
 
 def same(a: Estimate, b: Estimate) -> None:
