@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from sim import __version__
 from sim.errors import InputError
 from sim.plots.names import RUN_PLOTS, SENSITIVITY_PLOTS, SWEEP_PLOTS
+from sim.scenario.loader import BUNDLED
 from sim.scenario.params import Scenario
 
 if TYPE_CHECKING:  # imported for real inside the commands, to keep start-up fast
@@ -26,7 +27,6 @@ if TYPE_CHECKING:  # imported for real inside the commands, to keep start-up fas
     from sim.experiment.engine import Experiment
     from sim.experiment.store import Points, Store
 
-BUNDLED = Path(__file__).resolve().parent.parent / "scenarios"
 HEADLINE = (
     "highest_rung",
     "ended_in_war",

@@ -16,7 +16,7 @@ from typing import Any
 
 from sim.errors import InputError
 from sim.plots.names import RUN_PLOTS, SENSITIVITY_PLOTS, SWEEP_PLOTS
-from sim.scenario.loader import read_toml
+from sim.scenario.loader import BUNDLED, read_toml
 
 COMMANDS = ("run", "compare", "sweep", "sensitivity")
 PLOTS = {"run": RUN_PLOTS, "compare": RUN_PLOTS, "sweep": SWEEP_PLOTS}
@@ -67,10 +67,6 @@ class ExperimentFile:
     argv: tuple[str, ...]
 
 
-def _bundled() -> Path:
-    return Path(__file__).resolve().parent.parent.parent / "scenarios"
-
-
 class _Reader:
     """Checks values of one file, each error naming the file and the key."""
 
@@ -102,9 +98,9 @@ class _Reader:
         here = self.path.parent / name
         if here.is_file():
             return str(here)
-        if (_bundled() / f"{name}.toml").is_file():
+        if (BUNDLED / f"{name}.toml").is_file():
             return name
-        names = ", ".join(sorted(f.stem for f in _bundled().glob("*.toml")))
+        names = ", ".join(sorted(f.stem for f in BUNDLED.glob("*.toml")))
         raise self.fail(
             key, value, f"no such scenario file (relative to this file) or bundled name ({names})"
         )

@@ -39,6 +39,7 @@ __all__ = [
     "scenario_to_toml",
 ]
 
+BUNDLED = Path(__file__).resolve().parent.parent.parent / "scenarios"  # the shipped scenarios
 REQUIRED = "required (set it here or in the scenario it extends)"
 BAD_DATE = "not a valid date (YYYY-MM-DD)"
 SECTORS_PATH = ("terrain", "sectors")
