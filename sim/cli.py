@@ -195,6 +195,8 @@ def experiment(
             "overrides": list(args.set),
             "started": started.isoformat(timespec="seconds"),
         }
+        if args.experiment_file:
+            report["experiment_file"] = args.experiment_file
         written = write(store, folder, report)
         note(args, f"results in {folder}/ (plots in {folder / 'plots'}/)")
     finally:
@@ -495,6 +497,7 @@ def cmd_experiment(args: argparse.Namespace, argv: Sequence[str]) -> int:
     print("# runs: dmzsim " + " ".join(shlex.quote(a) for a in command))
     sys.stdout.flush()
     inner = build_parser().parse_args(command)
+    inner.experiment_file = str(file.path)
     return int(inner.func(inner, command))
 
 
@@ -579,6 +582,7 @@ def cmd_calibrate(args: argparse.Namespace, argv: Sequence[str]) -> int:
 def build_parser() -> Parser:
     p = Parser(prog="dmzsim", description="Discrete-event simulation of escalation on the DMZ.")
     p.add_argument("--version", action="version", version=f"dmzsim {__version__}")
+    p.set_defaults(experiment_file=None)  # set when `dmzsim experiment` runs a file
     sub = p.add_subparsers(dest="command", required=True, parser_class=Parser)
 
     def common(sp: argparse.ArgumentParser, reps: int) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import importlib.util
 import json
 import sqlite3
 import subprocess
@@ -151,8 +152,16 @@ def test_sweep_is_the_same_on_every_backend_and_after_resume(tmp_path):
     )
     main(["sweep", BASE, *args, "-n", "7", "--seed", "9", "--out", str(c), *FAST])
     main(["sweep", BASE, *args, "-n", "16", "--seed", "9", "--out", str(c), *FAST, "--resume"])
+    folders = [a, b, c]
+    if importlib.util.find_spec("distributed") is not None:  # the test extra installs it
+        d = tmp_path / "d"
+        main(
+            ["sweep", BASE, *args, "-n", "16", "--seed", "9", "--out", str(d), "--quiet"]
+            + ["--backend", "dask", "--workers", "2", "--batch-size", "3"]
+        )
+        folders.append(d)
     for name in ("outcomes.csv", "sweep.csv", "main_effects.csv"):
-        assert (a / name).read_bytes() == (b / name).read_bytes() == (c / name).read_bytes()
+        assert len({(f / name).read_bytes() for f in folders}) == 1, name
 
 
 # --- sensitivity ----------------------------------------------------------------------------
@@ -248,6 +257,7 @@ def test_shipped_experiment_files_run_end_to_end(name, extra, made, tmp_path, ca
         assert (out / f).stat().st_size > 0
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["command"][1] == read_experiment(file).command
+    assert manifest["experiment_file"] == str(file)
     assert manifest["replications"] == int(extra[1])
 
 
