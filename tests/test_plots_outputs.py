@@ -7,6 +7,7 @@ import dataclasses as dc
 import datetime as dt
 import json
 import math
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -575,3 +576,16 @@ def test_trajectory_rows(stored: Stored) -> None:
     stored.store.write_daily(rows)
     back = list(stored.store.iter_rows("SELECT * FROM daily ORDER BY scenario, day"))
     assert back == sorted(rows, key=lambda r: (r["scenario"], r["day"]))
+
+
+def test_written_files_are_readable_as_the_umask_allows(tmp_path):
+    """Results are for sharing: not the private mode temporary files are made with."""
+    from sim.experiment import outputs
+    from sim.plots.figures import rung_distribution
+
+    mask = os.umask(0)
+    os.umask(mask)
+    table = write_table(tmp_path / "t.csv", [{"a": 1}])
+    figure = rung_distribution([("s", {"highest_rung": np.array([0.0, 3.0])})], tmp_path / "r.png")
+    for path in (table, figure):
+        assert path.stat().st_mode & 0o777 == outputs.FILE_MODE == 0o666 & ~mask

@@ -32,6 +32,16 @@ PathLike = str | os.PathLike[str]
 SUMMARY_NAME = "trajectory_summary.csv"
 
 
+def _file_mode() -> int:
+    """What ``open`` would give a new file under the process's umask."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+FILE_MODE = _file_mode()
+
+
 @contextmanager
 def atomic_open(path: PathLike, mode: str = "w") -> Iterator[IO[Any]]:
     """Open a temporary file beside ``path``; on success move it onto ``path``, else delete it.
@@ -43,6 +53,7 @@ def atomic_open(path: PathLike, mode: str = "w") -> Iterator[IO[Any]]:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
+        os.chmod(tmp, FILE_MODE)  # mkstemp makes files private; results are for sharing
         kwargs: dict[str, Any] = {} if "b" in mode else {"encoding": "utf-8", "newline": ""}
         with os.fdopen(fd, mode, **kwargs) as fh:
             yield fh

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import tempfile
 import textwrap
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
@@ -25,6 +24,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from sim.experiment.outputs import atomic_open  # noqa: E402
 from sim.model.events import EVENT_TYPES, RUNGS  # noqa: E402
 
 NamedColumns = Sequence[tuple[str, Mapping[str, np.ndarray]]]  # outcome columns per scenario
@@ -48,16 +48,10 @@ def _colour(i: int) -> str:
 def _save(fig: Figure, path: PathLike) -> Path:
     """Save ``fig`` atomically (temporary file, then rename) and close it."""
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
     fmt = target.suffix.lstrip(".").lower() or "png"
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
     try:
-        fig.savefig(tmp, format=fmt, dpi=120)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        with atomic_open(target, "wb") as fh:
+            fig.savefig(fh, format=fmt, dpi=120)
     finally:
         plt.close(fig)
     return target
