@@ -53,12 +53,15 @@ def _axis_x(ax: Axis) -> list:
     return list(ax.labels) if ax.factor.categorical else list(ax.x)
 
 
-def effect_rows(axes: Sequence[Axis], cols: dict, outcomes: Sequence[Outcome]) -> list[dict]:
+Effects = dict[tuple[int, str], list[Estimate]]  # (parameter index, outcome label) -> groups
+
+
+def effect_rows(axes: Sequence[Axis], outcomes: Sequence[Outcome], effects: Effects) -> list[dict]:
     """Every outcome along every parameter (its main effect): one row per level or bin."""
     rows = []
-    for ax in axes:
+    for j, ax in enumerate(axes):
         for o in outcomes:
-            for label, x, e in zip(ax.labels, ax.x, along(ax, cols, o), strict=True):
+            for label, x, e in zip(ax.labels, ax.x, effects[j, o.label], strict=True):
                 rows.append(
                     {
                         "parameter": ax.factor.path,
@@ -100,16 +103,17 @@ def write_sweep_results(
     outputs.write_table(folder / "sweep.csv", table)
     export_sweep_outcomes(store, folder)
     axes = [axis(f, [p[j] for p in design.points]) for j, f in enumerate(design.factors)]
-    outputs.write_table(folder / "main_effects.csv", effect_rows(axes, cols, outcomes))
+    effects = {(j, o.label): along(ax, cols, o) for j, ax in enumerate(axes) for o in outcomes}
+    outputs.write_table(folder / "main_effects.csv", effect_rows(axes, outcomes, effects))
     plots = folder / "plots"
     title = f"{scenarios[0].name.split('#')[0]}: {design.method} sweep, {len(names)} points"
     wants = set(SWEEP_PLOTS if only is None else only)
     if len(axes) == 1 and "sweep" in wants:
         ax = axes[0]
-        effects = [
-            _effect(o.label, o.probability, _axis_x(ax), along(ax, cols, o)) for o in outcomes
+        curves = [
+            _effect(o.label, o.probability, _axis_x(ax), effects[0, o.label]) for o in outcomes
         ]
-        effect_plot(ax.factor.path, effects, plots / f"sweep.{fmt}", title)
+        effect_plot(ax.factor.path, curves, plots / f"sweep.{fmt}", title)
     if len(axes) == 2 and "heatmap" in wants:
         x, y = axes
         panels = []
@@ -136,8 +140,8 @@ def write_sweep_results(
         for o in outcomes:
             values = o.values(cols[o.column])
             named = [
-                (ax.factor.path, _effect(o.label, o.probability, _axis_x(ax), along(ax, cols, o)))
-                for ax in axes
+                (ax.factor.path, _effect(o.label, o.probability, _axis_x(ax), effects[j, o.label]))
+                for j, ax in enumerate(axes)
             ]
             main_effects(
                 o.label,

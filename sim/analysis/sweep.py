@@ -121,28 +121,25 @@ def point_table(
     return rows
 
 
+def _where(cols: Columns, values: np.ndarray, mask: np.ndarray, probability: bool) -> Estimate:
+    return estimate(values[mask], cols["point"][mask], cols["replication"][mask], probability)
+
+
 def along(ax: Axis, cols: Columns, outcome: Outcome) -> list[Estimate]:
     """The outcome per group of ``ax`` (a main effect, or a one-parameter sweep's curve)."""
     values = outcome.values(cols[outcome.column])
     group = ax.group[cols["point"]]
-    return [
-        estimate(values[m], cols["point"][m], cols["replication"][m], outcome.probability)
-        for g in range(len(ax.labels))
-        for m in [group == g]
-    ]
+    return [_where(cols, values, group == g, outcome.probability) for g in range(len(ax.labels))]
 
 
 def cells(x: Axis, y: Axis, cols: Columns, outcome: Outcome) -> list[list[Estimate]]:
     """The outcome per cell of two axes, rows along ``y`` and columns along ``x``."""
     values = outcome.values(cols[outcome.column])
     gx, gy = x.group[cols["point"]], y.group[cols["point"]]
-    out = []
-    for j in range(len(y.labels)):
-        row = []
-        for i in range(len(x.labels)):
-            m = (gx == i) & (gy == j)
-            row.append(
-                estimate(values[m], cols["point"][m], cols["replication"][m], outcome.probability)
-            )
-        out.append(row)
-    return out
+    return [
+        [
+            _where(cols, values, (gx == i) & (gy == j), outcome.probability)
+            for i in range(len(x.labels))
+        ]
+        for j in range(len(y.labels))
+    ]
