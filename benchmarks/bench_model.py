@@ -1,30 +1,41 @@
-"""Cost of the model against bare SimPy, measured side by side in one run.
+"""Cost of the model against bare SimPy, and against an earlier version, measured side by side.
 
     python benchmarks/bench_model.py [-n REPLICATIONS]
+    python benchmarks/bench_model.py --before REF [--rounds R] [-n REPLICATIONS]
 
-Prints microseconds per SimPy event for a bare loop of timeouts and for the model (baseline
-scenario), their ratio, and milliseconds per replication. Both run with the cyclic garbage
-collector paused, as the experiment engine runs replications. Absolute times on shared
-machines are noisy; the ratio is the figure to watch.
+The first form prints microseconds per SimPy event for a bare loop of timeouts and for the
+model (baseline scenario), their ratio, and milliseconds per replication. Both run with the
+cyclic garbage collector paused, as the experiment engine runs replications.
+
+With ``--before REF`` (a git commit, e.g. the last one before a model change) the same
+measurement also runs on that version, checked out into a temporary git worktree, in
+alternating subprocesses (before, after, before, ...), and the script prints the cost of a
+replication after against before. Each subprocess divides its time per replication by its own
+bare-SimPy time per event, so a machine that is slower in one round is slower for both; the
+median ratio over the rounds is the figure to read. Absolute times on shared machines are
+noisy; the ratios are what to compare.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
-
-import simpy
-
-from sim.experiment.batch import paused_gc
-from sim.model.replication import simulate, summarise
-from sim.scenario.loader import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def bare_simpy(n_events: int) -> float:
     """Seconds for ``n_events`` timeouts in one process."""
+    import simpy
+
+    from sim.experiment.batch import paused_gc
+
     env = simpy.Environment()
 
     def ticker(env: simpy.Environment):
@@ -38,9 +49,14 @@ def bare_simpy(n_events: int) -> float:
         return time.perf_counter() - t
 
 
-def model(n: int) -> tuple[float, int, float]:
-    """Seconds simulating, SimPy events scheduled, and seconds summarising, for n replications."""
-    s = load_scenario(ROOT / "scenarios" / "baseline_2024.toml")
+def model(root: Path, n: int) -> tuple[float, int, float]:
+    """Seconds simulating, SimPy events scheduled, and seconds summarising, for n replications
+    of ``root``'s baseline scenario."""
+    from sim.experiment.batch import paused_gc
+    from sim.model.replication import simulate, summarise
+    from sim.scenario.loader import load_scenario
+
+    s = load_scenario(root / "scenarios" / "baseline_2024.toml")
     sim_time = sum_time = 0.0
     events = 0
     with paused_gc():
@@ -55,21 +71,99 @@ def model(n: int) -> tuple[float, int, float]:
     return sim_time, events, sum_time
 
 
+def measure(root: Path, n: int) -> dict:
+    """One measurement of the code under ``root`` (which must be first on sys.path)."""
+    model(root, max(10, n // 10))  # warm up: imports, calendars, caches
+    sim_time, events, sum_time = model(root, n)
+    bare = bare_simpy(events)
+    return {
+        "bare_us_per_event": 1e6 * bare / events,
+        "model_us_per_event": 1e6 * sim_time / events,
+        "events_per_replication": events / n,
+        "ms_simulating": 1e3 * sim_time / n,
+        "ms_summarising": 1e3 * sum_time / n,
+        # a replication's cost in bare-SimPy events: comparable across noisy rounds
+        "replication_in_bare_events": (sim_time + sum_time) / n / (bare / events),
+    }
+
+
+def report(m: dict, label: str = "model (baseline)") -> None:
+    print(f"bare SimPy timeouts : {m['bare_us_per_event']:6.2f} us/event")
+    print(
+        f"{label:20s}: {m['model_us_per_event']:6.2f} us/event "
+        f"({m['events_per_replication']:.0f} events/replication)"
+    )
+    print(f"ratio model/bare    : {m['model_us_per_event'] / m['bare_us_per_event']:6.2f}")
+    print(
+        f"per replication     : {m['ms_simulating']:6.2f} ms simulating + "
+        f"{m['ms_summarising']:.2f} ms summarising"
+    )
+
+
+def run_in(root: Path, n: int) -> dict:
+    """``measure`` in a fresh interpreter with ``root`` first on the path."""
+    code = (
+        "import json, sys; from pathlib import Path; "
+        f"sys.path.insert(0, {str(root)!r}); "
+        "sys.modules.pop('sim', None); "
+        f"sys.path.insert(0, {str(Path(__file__).parent)!r}); "
+        "import bench_model as b; "
+        f"print(json.dumps(b.measure(Path({str(root)!r}), {n})))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def compare(ref: str, n: int, rounds: int) -> None:
+    with tempfile.TemporaryDirectory(prefix="dmzsim-before-") as tmp:
+        before = Path(tmp) / "before"
+        subprocess.run(
+            ["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(before), ref],
+            check=True,
+        )
+        try:
+            ratios, pairs = [], []
+            for k in range(rounds):
+                b = run_in(before, n)
+                a = run_in(ROOT, n)
+                ratio = a["replication_in_bare_events"] / b["replication_in_bare_events"]
+                ratios.append(ratio)
+                pairs.append((b, a))
+                print(
+                    f"round {k + 1}: before {b['ms_simulating'] + b['ms_summarising']:.2f} ms, "
+                    f"after {a['ms_simulating'] + a['ms_summarising']:.2f} ms per replication; "
+                    f"after/before (normalised by bare SimPy) {ratio:.2f}"
+                )
+            b, a = pairs[ratios.index(statistics.median_low(ratios))]
+            print(f"\nbefore ({ref}):")
+            report(b)
+            print("\nafter (this checkout):")
+            report(a)
+            print(
+                f"\ncost of a replication, after / before: median {statistics.median(ratios):.2f} "
+                f"over {rounds} rounds (range {min(ratios):.2f}-{max(ratios):.2f}); "
+                f"SimPy events per replication {b['events_per_replication']:.0f} -> "
+                f"{a['events_per_replication']:.0f}"
+            )
+        finally:
+            subprocess.run(
+                ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(before)],
+                check=False,
+            )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("-n", type=int, default=300, help="replications (default 300)")
-    n = ap.parse_args().n
-    sim_time, events, sum_time = model(n)
-    bare = bare_simpy(events)
-    per_bare = 1e6 * bare / events
-    per_model = 1e6 * sim_time / events
-    print(f"bare SimPy timeouts : {per_bare:6.2f} us/event ({events} events)")
-    print(f"model (baseline)    : {per_model:6.2f} us/event ({events / n:.0f} events/replication)")
-    print(f"ratio model/bare    : {per_model / per_bare:6.2f}")
-    print(
-        f"per replication     : {1e3 * sim_time / n:6.2f} ms simulating + "
-        f"{1e3 * sum_time / n:.2f} ms summarising"
-    )
+    ap.add_argument("-n", type=int, default=300, help="replications per measurement (300)")
+    ap.add_argument("--before", metavar="REF", help="also measure this git commit, side by side")
+    ap.add_argument("--rounds", type=int, default=5, help="alternating rounds with --before (5)")
+    args = ap.parse_args()
+    if args.before:
+        compare(args.before, args.n, args.rounds)
+    else:
+        report(measure(ROOT, args.n))
 
 
 if __name__ == "__main__":

@@ -27,20 +27,16 @@ if TYPE_CHECKING:  # imported for real inside the commands, to keep start-up fas
     from sim.experiment.engine import Experiment
     from sim.experiment.store import Points, Store
 
+# The headline: measures of escalation only, none of which can fall when escalation rises
+# (activity such as blasts, crossings or broadcasts is in the forecast and in summary.csv).
 HEADLINE = (
     "highest_rung",
     "ended_in_war",
-    "count_mine_blast",
-    "count_mdl_crossing",
-    "count_warning_shots",
-    "count_balloon_wave",
-    "count_loudspeaker_broadcast",
-    "count_small_arms_exchange",
-    "killed_mines",
-    "injured_mines",
+    "armed_events",
     "killed_armed",
+    "injured_armed",
     "mean_tension",
-    "final_tension",
+    "max_tension",
 )
 
 
@@ -110,15 +106,9 @@ def note(args: argparse.Namespace, text: str) -> None:
 
 
 def headline_rows(rows: list[dict]) -> list[dict]:
+    """The headline outcomes, the rung probabilities and where escalation came from."""
     keep = set(HEADLINE)
-    return [
-        r
-        for r in rows
-        if r["outcome"] in keep
-        or not r["outcome"].startswith(
-            ("count_", "killed_", "injured_", "mean_", "final_", "max_", "end_", "first_")
-        )
-    ]
+    return [r for r in rows if r["outcome"] in keep or r["outcome"].startswith(("P(", "share_"))]
 
 
 def plot_names(text: str, allowed: Sequence[str]) -> frozenset[str]:
@@ -136,11 +126,11 @@ def plot_names(text: str, allowed: Sequence[str]) -> frozenset[str]:
 COMPARE_HEADLINE = (
     "P(rung>=4)",
     "P(rung>=5)",
-    "count_mine_blast",
-    "count_mdl_crossing",
-    "count_balloon_wave",
-    "count_loudspeaker_broadcast",
+    "armed_events",
+    "killed_armed",
     "mean_tension",
+    "max_tension",
+    "share_deliberate",
 )
 
 
@@ -522,15 +512,16 @@ def cmd_trace(args: argparse.Namespace, argv: Sequence[str]) -> int:
         stamp = f"{start + dt.timedelta(days=ev.time):%Y-%m-%d %H:%M}"
         casualties = f" killed {ev.killed} injured {ev.injured}" if ev.killed or ev.injured else ""
         where = f" [{ev.sector}]" if ev.sector else ""
+        how = f"{ev.intent}, injected" if ev.injected else ev.intent
         line = (
             f"#{ev.id:<4} {stamp} day {ev.time:7.2f}  {ev.actor:<10} {ev.type}{where}"
-            f"  rung {ev.rung}  tension {ev.tension:.2f}{casualties}"
+            f"  rung {ev.rung}  tension {ev.tension:.2f}{casualties}  ({how})"
         )
         chain = []
         cause = ev.cause
         while cause >= 0:
             c = events[cause]
-            chain.append(f"#{c.id} {c.type}")
+            chain.append(f"#{c.id} {c.type}" + (" (injected)" if c.injected else ""))
             cause = c.cause
         if chain:
             line += "  <- " + " <- ".join(chain)

@@ -11,6 +11,7 @@ order. Hashing costs ~1.5 us a stream against ~8.5 us for a SeedSequence and its
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Callable, Iterator
 from itertools import chain
 
@@ -23,6 +24,7 @@ DERIVATION = (
     "(state from words 0-1, increment from words 2-3)"
 )  # for manifests: how the numbers of every stream are derived
 
+POISSON_INVERSION_MAX = 50.0  # larger Poisson means are drawn by numpy (variable consumption)
 BLOCK = 256  # variates drawn per refill; ~0.05 us each instead of ~0.45 us for single calls
 FIRST_BLOCK = 32  # many streams draw only a few dozen: start small, then double up to BLOCK
 
@@ -83,7 +85,25 @@ class Stream:
         return self.standard_exponential() * mean
 
     def poisson(self, lam: float) -> int:
-        return int(self.gen.poisson(lam)) if lam > 0 else 0
+        """A Poisson variate with mean ``lam``.
+
+        Up to ``POISSON_INVERSION_MAX`` it is one uniform turned by inversion of the CDF, so
+        that every draw takes exactly one number from the stream whatever the mean: a change
+        of a mean (casualties per blast, waves per campaign) changes that count and nothing
+        else drawn later (common random numbers). Larger means use numpy's sampler.
+        """
+        if lam <= 0:
+            return 0
+        if lam > POISSON_INVERSION_MAX:
+            return int(self.gen.poisson(lam))
+        u = self.random()
+        p = math.exp(-lam)
+        cdf, k = p, 0
+        while u >= cdf and p > 0.0:
+            k += 1
+            p *= lam / k
+            cdf += p
+        return k
 
     def choice(self, weights: list[float]) -> int:
         """Index drawn with probability proportional to ``weights``."""

@@ -41,7 +41,7 @@ def replace(obj, **changes):
 
 def quiet(s: Scenario) -> Scenario:
     """Every process off: no crews, patrols, rain, leaflets, statements, drills, talks."""
-    sectors = tuple(dc.replace(p, crews=0, patrols=0) for p in s.terrain.sectors)
+    sectors = tuple(dc.replace(p, crews=0, dprk_patrols=0, rok_patrols=0) for p in s.terrain.sectors)
     return replace(
         s,
         terrain={"sectors": sectors, "heavy_rain_rate_per_day": 0.0},
@@ -56,10 +56,19 @@ def quiet(s: Scenario) -> Scenario:
     )
 
 
+STEADY = 1e9  # a spell that never ends: no rests
+
+
 def constant_season(s: Scenario, vegetation: float = 0.5) -> Scenario:
-    """Foliage and crews constant all year."""
+    """Foliage, crews and patrols constant all year: no season, no rests, no adaptation."""
     return replace(
         s,
         terrain={"vegetation_winter": vegetation, "vegetation_summer": vegetation},
-        construction={"off_season_activity": 1.0},
+        construction={"off_season_activity": 1.0, "work_spell_days": STEADY},
+        patrols={"rok_spell_days": STEADY, "dprk_spell_days": STEADY},
+        adaptation={
+            "caution_per_warning_shots": 0.0,
+            "clearance_boost_per_blast": 0.0,
+            "alert_per_incident": 0.0,
+        },
     )

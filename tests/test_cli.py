@@ -85,7 +85,9 @@ def test_set_overrides_a_parameter(tmp_path):
             "--workers",
             "1",
             "--set",
-            "grayzone.loudspeaker_policy=off",
+            "grayzone.loudspeaker_posture=off",
+            "--set",
+            "grayzone.posture_raise_probability_per_wave=0",
         ]
     )
     rows = read_csv(out / "outcomes.csv")

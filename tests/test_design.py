@@ -34,7 +34,7 @@ PROB = "mines.blame_probability"  # float in [0, 1]
 INT = "terrain.sectors.west.crews"  # int >= 0
 BOOL = "diplomacy.hotline_working"
 CHOICE = "response.roe"  # standard, hardline
-POLICY = "grayzone.loudspeaker_policy"  # off, retaliate, continuous
+POLICY = "grayzone.loudspeaker_posture"  # off, retaliate, continuous
 DATE = "timeline.events[6].date"  # the treaty, 2024-06-19
 
 
@@ -104,7 +104,7 @@ def test_bool_star_and_list():
 
 def test_choice_star_lists_every_choice_and_list_takes_some():
     f = factor(f"{CHOICE}=*")
-    assert f.kind == "str" and f.levels == ("standard", "hardline")
+    assert f.kind == "str" and f.levels == ("standard", "hardline", "restrained")
     assert f.categorical
     g = factor(f"{POLICY}=off,continuous")
     assert g.levels == ("off", "continuous")

@@ -108,7 +108,8 @@ def test_parameter_table_covers_every_parameter_once():
     assert row["value"] == "2.0" and row["unit"] == "persons/blast" and row["allowed"] == ">= 0"
     assert row["source"].startswith("assumption")
     roe = rows[names.index("response.roe")]
-    assert roe["allowed"] == '"standard", "hardline"' and roe["value"] == '"standard"'
+    assert roe["allowed"] == '"standard", "hardline", "restrained"'
+    assert roe["value"] == '"standard"'
 
 
 # --- (b) every parameter has a source ----------------------------------------------------------

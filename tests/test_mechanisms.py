@@ -136,24 +136,37 @@ def test_no_construction_while_the_cma_binds_the_north():
 
 # --- crossings ------------------------------------------------------------------------------
 def test_crossings_are_poisson_and_detection_is_binomial_thinning():
-    veg, vis, crews, patrols = 0.6, 0.25, 3, 2
+    """Crews and patrols cross at their rates; fixed posts see a party of n with probability
+    1 - (1 - d) ** (n / crew_party_size), and the ROK patrols on the line add their chances."""
+    veg, vis, crews, patrols, rok = 0.6, 0.25, 3, 2, 1
     s = one_sector(
-        constant_season(quiet(baseline()), veg), crews=crews, patrols=patrols, marker_visibility=vis
+        constant_season(quiet(baseline()), veg),
+        crews=crews,
+        dprk_patrols=patrols,
+        rok_patrols=rok,
+        marker_visibility=vis,
     )
-    c = s.crossings
-    rate = (
-        (crews + c.patrol_exposure * patrols)
-        * c.rate_per_crew_day
+    s = replace(s, mines={"blast_rate_per_crew_day": 0.0})  # no blast halts the crews
+    c, p = s.crossings, s.patrols
+    per_crew = (
+        c.rate_per_crew_day
         * math.exp(c.vegetation_effect * veg)
         * (1 + c.marking_effect * (1 - vis))
     )
-    reps = 300
-    seen = counts(s, "mdl_crossing", reps)
+    by_crews, by_patrols = crews * per_crew, c.patrol_exposure * patrols * per_crew
+
+    def seen(size: int) -> float:
+        fixed = (1 - c.detection_probability) ** (size / c.crew_party_size)
+        return 1 - fixed * (1 - p.detection_per_patrol) ** rok
+
+    reps, h = 300, s.horizon_days
+    detected = by_crews * seen(c.crew_party_size) + by_patrols * seen(c.patrol_party_size)
+    total = by_crews + by_patrols
+    found = counts(s, "mdl_crossing", reps)
     missed = counts(s, "mdl_crossing_undetected", reps)
-    h = s.horizon_days
-    assert poisson_sum_ok(int(seen.sum()), reps * rate * h * c.detection_probability)
-    assert poisson_sum_ok(int(missed.sum()), reps * rate * h * (1 - c.detection_probability))
-    assert dispersion_ok(seen)
+    assert poisson_sum_ok(int(found.sum()), reps * detected * h)
+    assert poisson_sum_ok(int(missed.sum()), reps * (total - detected) * h)
+    assert dispersion_ok(found)
 
 
 def test_standard_roe_broadcasts_before_shooting_and_hardline_does_not():
@@ -205,7 +218,7 @@ def test_balloon_waves_are_compound_poisson():
             "balloon_waves_per_campaign": m,
             "balloon_first_delay_days": 1.0,
             "balloon_wave_gap_days": 1.0,
-            "loudspeaker_policy": "off",
+            "loudspeaker_posture": "off",
         },
     )
     w = counts(s, "balloon_wave", reps)
@@ -214,8 +227,12 @@ def test_balloon_waves_are_compound_poisson():
     assert abs(w.mean() - mean) <= bound
 
 
-def test_loudspeakers_off_means_no_broadcasts():
-    s = replace(baseline(), grayzone={"loudspeaker_policy": "off"})
+def test_loudspeakers_stay_off_when_no_wave_can_switch_them_on():
+    s = replace(
+        baseline(),
+        grayzone={"loudspeaker_posture": "off", "posture_raise_probability_per_wave": 0.0},
+        mines={"patrol_blast_rate_per_patrol_day": 0.0},  # no blamed attack, no reprisal
+    )
     for i in range(20):
         assert run_replication(s, SEED, i).outcomes["count_loudspeaker_broadcast"] == 0
 
@@ -224,7 +241,13 @@ def test_loudspeakers_off_means_no_broadcasts():
 def test_stream_choice_matches_the_reaction_weights():
     side = baseline().response.dprk
     w = reaction_weights(
-        side, tension=5.0, deliberate=True, boldness=0.5, mirror_rung=1, escalate_rung=4
+        side,
+        tension=5.0,
+        deliberate=True,
+        boldness=0.5,
+        incident_rung=1,
+        mirror_rung=1,
+        escalate_rung=4,
     )
     stream = Streams(SEED, 0)("choice")
     n = 20000
@@ -238,7 +261,7 @@ def test_escalation_becomes_more_likely_with_tension_and_less_with_rung():
     side = baseline().response.rok
 
     def p_escalate(t: float, rung: int) -> float:
-        w = reaction_weights(side, t, True, 0.0, rung, rung + 1)
+        w = reaction_weights(side, t, True, 0.0, rung, rung, rung + 1)
         return w[3] / sum(w)
 
     assert p_escalate(10.0, 3) > p_escalate(1.0, 3)

@@ -20,7 +20,7 @@ worlds = st.builds(
         diplomacy={"initial_backing": backing, "hotline_working": hotline},
         terrain={"vegetation_summer": veg},
         response={"roe": roe, "dprk": {"escalate_logit": escalate}},
-        grayzone={"loudspeaker_policy": policy},
+        grayzone={"loudspeaker_posture": policy},
     ),
     st.floats(0, 1),
     st.floats(0, 1),
@@ -77,7 +77,7 @@ def test_same_seed_same_replication(seed, rep):
 def test_a_process_untouched_by_a_change_keeps_its_events(seed, rep):
     """Common random numbers: silencing the loudspeakers leaves the mine blasts untouched
     (they draw from their own streams), unless the run ends earlier in war."""
-    quiet_speakers = replace(BASE, grayzone={"loudspeaker_policy": "off"})
+    quiet_speakers = replace(BASE, grayzone={"loudspeaker_posture": "off"})
     a = run_replication(BASE, seed, rep, keep_events=True)
     b = run_replication(quiet_speakers, seed, rep, keep_events=True)
     if a.outcomes["ended_in_war"] or b.outcomes["ended_in_war"]:

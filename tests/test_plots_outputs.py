@@ -85,6 +85,8 @@ def make_result(replication: int, seed: int = 0, with_events: bool = True) -> Re
                 i - 1,
                 et.cameo,
                 et.goldstein,
+                False,
+                "deliberate",
             )
         )
     tension = rng.gamma(2.0, 1.0, size=DAYS).astype(np.float32)
@@ -348,8 +350,8 @@ class Stored:
 
 
 def _hot(s: Scenario) -> Scenario:
-    """Escalation-prone: with seed 2024, wars before, on the first day of and inside July 2024."""
-    side = {"escalate_logit": 2.0, "rung_aversion": 0.6}
+    """Escalation-prone: with seed 2024, wars before and inside July-December 2024, and peace."""
+    side = {"escalate_logit": 0.0, "rung_aversion": 0.6, "jump_aversion": 0.5}
     return replace(s, name="hot", response={"dprk": side, "rok": side})
 
 
@@ -465,6 +467,8 @@ def test_export_events_csv(tmp_path: Path, stored: Stored) -> None:
             value = getattr(ev, field)
             if isinstance(value, str):
                 assert row[field] == value, field  # cameo "0874" keeps its leading zero
+            elif isinstance(value, bool):
+                assert row[field] == str(int(value)), field  # stored as 0 or 1
             elif isinstance(value, float):
                 assert float(row[field]) == value, field
             else:

@@ -60,7 +60,7 @@ def test_load_builds_typed_frozen_scenario(base, data):
     assert isinstance(s, Scenario)
     assert s == build_scenario(data, "fixture")
     assert [sec.name for sec in s.terrain.sectors] == ["west", "central"]
-    assert s.terrain.sectors[0] == SectorParams("west", 0.5, 0.6, 3, 2)
+    assert s.terrain.sectors[0] == SectorParams("west", 0.5, 0.1, 0.6, 3, 2, 2)
     assert s.timeline.events[1].date == dt.date(2024, 8, 19)  # given as an ISO string
     assert s.timeline.events[1].duration_days == 11.0  # an int for a float
     assert type(s.timeline.events[1].duration_days) is float
@@ -85,9 +85,11 @@ killed_mean = 5
 crews = 9
 [terrain.sectors.north]
 mine_density = 0.1
+south_mine_density = 0.0
 marker_visibility = 0.2
 crews = 1
-patrols = 1
+dprk_patrols = 1
+rok_patrols = 1
 """,
         "mid.toml",
     )
@@ -109,7 +111,7 @@ actor = "both"
     assert s.mines.killed_mean == 5.0
     assert s.mines.injured_mean == b.mines.injured_mean  # sibling key kept by the merge
     west = s.terrain.sectors[0]
-    assert (west.name, west.crews, west.patrols) == ("west", 9, 2)
+    assert (west.name, west.crews, west.dprk_patrols) == ("west", 9, 2)
     assert [sec.name for sec in s.terrain.sectors] == ["west", "central", "north"]
     assert s.terrain.sectors[1] == b.terrain.sectors[1]
     assert s.response.dprk.escalate_logit == -1.0
@@ -204,8 +206,10 @@ def test_missing_section(data):
 
 
 def test_missing_sector_field(data):
-    del data["terrain"]["sectors"]["central"]["patrols"]
-    check(error_of(build_scenario, data, "f"), "f", "terrain.sectors.central.patrols", "required")
+    del data["terrain"]["sectors"]["central"]["rok_patrols"]
+    check(
+        error_of(build_scenario, data, "f"), "f", "terrain.sectors.central.rok_patrols", "required"
+    )
 
 
 # --- unknown keys --------------------------------------------------------------------------------
@@ -290,8 +294,8 @@ def test_sector_name_comes_from_key(tmp_path, base):
             ("must be true or false",),
         ),
         (
-            '[grayzone]\nloudspeaker_policy = "loud"\n',
-            "grayzone.loudspeaker_policy",
+            '[grayzone]\nloudspeaker_posture = "loud"\n',
+            "grayzone.loudspeaker_posture",
             ("'loud'", "must be one of 'off', 'retaliate', 'continuous'"),
         ),
         ("name = 3\n", "name", ("must be text",)),
@@ -403,7 +407,7 @@ def test_overrides_set_values_of_every_kind(base):
             "mines.killed_mean=2",
             "response.dprk.escalate_logit=-3",
             "terrain.sectors.west.crews=5",
-            "grayzone.loudspeaker_policy=off",
+            "grayzone.loudspeaker_posture=off",
             "diplomacy.hotline_working=true",
             "start_date=2023-12-01",
             "name = renamed run ",
@@ -419,7 +423,7 @@ def test_overrides_set_values_of_every_kind(base):
     assert s.response.dprk.escalate_logit == -3.0
     assert s.response.rok.escalate_logit == -2.5
     assert s.terrain.sectors[0].crews == 5 and s.terrain.sectors[1].crews == 4
-    assert s.grayzone.loudspeaker_policy == "off"
+    assert s.grayzone.loudspeaker_posture == "off"
     assert s.diplomacy.hotline_working is True
     assert s.start_date == dt.date(2023, 12, 1)
     assert s.name == "renamed run"
@@ -497,8 +501,8 @@ def test_apply_overrides_checks_the_dataclasses_not_the_dict():
         ("terrain.sectors.west.crews=2.5", "terrain.sectors.west.crews", ("whole number",)),
         ("diplomacy.hotline_working=yes", "diplomacy.hotline_working", ("true or false",)),
         (
-            "grayzone.loudspeaker_policy=loud",
-            "grayzone.loudspeaker_policy",
+            "grayzone.loudspeaker_posture=loud",
+            "grayzone.loudspeaker_posture",
             ("must be one of 'off', 'retaliate', 'continuous'",),
         ),
         ("start_date=2024-13-01", "start_date", ("'2024-13-01'", "not a valid date")),
@@ -553,9 +557,11 @@ def test_round_trip_dict(data):
     assert d["start_date"] == "2024-01-01"
     assert d["terrain"]["sectors"]["west"] == {
         "mine_density": 0.5,
+        "south_mine_density": 0.1,
         "marker_visibility": 0.6,
         "crews": 3,
-        "patrols": 2,
+        "dprk_patrols": 2,
+        "rok_patrols": 2,
     }
     assert d["timeline"]["events"][0]["date"] == "2024-06-19"
     assert list(d) == [f.name for f in dc.fields(Scenario)]

@@ -20,7 +20,17 @@ from sim.scenario.loader import (
     scenario_to_dict,
     scenario_to_toml,
 )
-from sim.scenario.params import TimelineEvent
+from sim.scenario.params import (
+    BLAME,
+    PARTIES,
+    ROES,
+    SPEAKER_POSTURES,
+    TIMELINE_KINDS,
+    TIMELINE_TYPES,
+    ULTIMATUM_DEMANDS,
+    ULTIMATUM_THREATS,
+    timeline_fields,
+)
 
 
 def _settable(kind: type) -> list[tuple[str, float | None, float | None]]:
@@ -37,7 +47,7 @@ FLOATS = _settable(float)
 BOUNDED_FLOATS = [p for p in FLOATS if p[1] is not None or p[2] is not None]
 INTS = _settable(int)
 KNOWN_PATHS = [p for p, _, _ in FLOATS + INTS] + [
-    "grayzone.loudspeaker_policy",
+    "grayzone.loudspeaker_posture",
     "start_date",
     "diplomacy.hotline_working",
     "name",
@@ -205,7 +215,7 @@ def valid_override(draw) -> str:
         path, lo, hi = draw(st.sampled_from(INTS))
         return f"{path}={draw(st.integers(int(lo), int(hi) if hi is not None else 10**9))}"
     if kind == "policy":
-        return "grayzone.loudspeaker_policy=" + draw(
+        return "grayzone.loudspeaker_posture=" + draw(
             st.sampled_from(["off", "retaliate", "continuous", '"off"'])
         )
     if kind == "bool":
@@ -224,28 +234,53 @@ def test_round_trip_after_valid_overrides(make_scenario_data, overrides):
     assert build_scenario(tomllib.loads(scenario_to_toml(s)), "t") == s
 
 
-def _valid_actor(event: dict) -> dict:
-    """A CMA suspension names the side that suspends; other events take any actor."""
-    if event["type"] == "cma_suspension":
-        event["actor"] = "both"
+# A valid value for every field an event may carry; which of them an event keeps depends on
+# its type (``timeline_fields``), and restricted actors and postures are picked per type.
+EVENT_VALUES = {
+    "date": st.dates(min_value=dt.date(2024, 1, 1), max_value=dt.date(2024, 12, 31)),
+    "hour": st.floats(0, 23.99),
+    "note": text_value,
+    "backing_change": st.floats(-1, 1),
+    "backing_at_least": st.floats(0, 1),
+    "duration_days": st.floats(0, 1e6),
+    "working": st.booleans(),
+    "allowed": st.booleans(),
+    "crews": st.integers(0, 50),
+    "killed": st.integers(0, 50),
+    "injured": st.integers(0, 50),
+    "planted": st.booleans(),
+    "blame": st.sampled_from(BLAME),
+    "party": st.sampled_from(PARTIES),
+    "party_size": st.integers(0, 100),
+    "deliberate": st.booleans(),
+    "demand": st.sampled_from(ULTIMATUM_DEMANDS),
+    "threat": st.sampled_from(("", *ULTIMATUM_THREATS)),
+    "deadline_days": st.floats(0.01, 100),
+    "sector": st.just("west"),
+}
+
+
+@st.composite
+def timeline_event(draw) -> dict:
+    type_ = draw(st.sampled_from(TIMELINE_TYPES))
+    kind = TIMELINE_KINDS[type_]
+    event = {"type": type_}
+    for name in timeline_fields(type_):
+        if name in EVENT_VALUES and (name in kind.required or draw(st.booleans())):
+            event[name] = draw(EVENT_VALUES[name])
+    event["date"] = draw(EVENT_VALUES["date"])
+    if kind.actors:
+        event["actor"] = draw(st.sampled_from(kind.actors))
+    else:
+        event["actor"] = draw(text_value)
+    if type_ in ("loudspeakers", "roe"):
+        event["posture"] = draw(st.sampled_from(SPEAKER_POSTURES if type_ == "loudspeakers" else ROES))
+    if type_ == "backing":
+        event["backing_change"] = draw(EVENT_VALUES["backing_change"])
     return event
 
 
-@given(
-    st.lists(
-        st.builds(
-            dict,
-            date=st.dates(min_value=dt.date(2024, 1, 1), max_value=dt.date(2024, 12, 31)),
-            type=st.sampled_from(TimelineEvent.__dataclass_fields__["type"].metadata["choices"]),
-            actor=text_value,
-            note=text_value,
-            backing_change=st.floats(-1, 1),
-            duration_days=st.floats(0, 1e6),
-        ).map(_valid_actor),
-        max_size=4,
-    ),
-    text_value,
-)
+@given(st.lists(timeline_event(), max_size=4), text_value)
 def test_round_trip_with_random_events_and_names(make_scenario_data, events, name):
     data = make_scenario_data()
     data["timeline"]["events"] = events

@@ -303,7 +303,7 @@ def test_cluster_interval_covers_a_probability():
 
 # --- axis --------------------------------------------------------------------------------------
 def test_axis_of_levels_groups_by_level_index():
-    f = factor("grayzone.loudspeaker_policy=*")
+    f = factor("grayzone.loudspeaker_posture=*")
     values = ["continuous", "off", "off", "retaliate", "continuous"]
     ax = axis(f, values)
     assert ax.factor is f
@@ -404,7 +404,7 @@ def fake_columns(design_points: int, reps: int, values: dict[str, np.ndarray]) -
 def test_point_table_rows():
     factors = [
         factor("mines.killed_mean=0.5"),
-        factor("response.roe=*"),
+        factor("response.roe=standard,hardline"),
         factor("diplomacy.hotline_working=true"),
         factor("timeline.events[6].date=2024-06-20"),
         factor("terrain.sectors.west.crews=3"),
@@ -451,7 +451,7 @@ def test_point_table_rows():
 
 
 def test_point_table_with_a_point_without_rows():
-    design = build_design([factor("response.roe=*")], "grid", None, 1)
+    design = build_design([factor("response.roe=standard,hardline")], "grid", None, 1)
     cols = {
         "point": np.array([1, 1]),
         "replication": np.array([0, 1]),
@@ -465,7 +465,7 @@ def test_point_table_with_a_point_without_rows():
 @pytest.fixture
 def grid_2x2():
     """A 2x2 grid (killed_mean 0 or 1 slowest, roe standard/hardline) with 3 replications."""
-    a, b = factor("mines.killed_mean=0,1"), factor("response.roe=*")
+    a, b = factor("mines.killed_mean=0,1"), factor("response.roe=standard,hardline")
     design = build_design([a, b], "grid", None, 1)
     assert design.points == (
         (0.0, "standard"),

@@ -64,7 +64,7 @@ def test_a_point_is_the_scenario_run_with_those_values(tmp_path):
         "count_mdl_crossing FROM sweep_outcomes ORDER BY point, replication"
     ).fetchall()
     con.close()
-    assert len(rows) == 4 * 2 * 2  # one row per replication, with its point's values
+    assert len(rows) == 4 * 3 * 2  # one row per replication, with its point's values
     for roe, killed, rep, *outcomes in rows:
         s = load_scenario(BASE, [f"response.roe={roe}", f"mines.killed_mean={killed}"])
         r = run_replication(s, 4, rep)
@@ -125,7 +125,7 @@ def test_sampled_sweep_of_every_kind(tmp_path):
         "--param",
         "diplomacy.hotline_working=*",
         "--param",
-        "grayzone.loudspeaker_policy=off,continuous",
+        "grayzone.loudspeaker_posture=off,continuous",
         "--param",
         "timeline.events[6].date=2024-06-19:2024-09-30",
         "-n",
@@ -137,7 +137,7 @@ def test_sampled_sweep_of_every_kind(tmp_path):
     assert all(0 <= float(r["diplomacy.backing_boldness"]) <= 2 for r in table)
     assert all(1 <= int(r["terrain.sectors.west.crews"]) <= 6 for r in table)
     assert {r["diplomacy.hotline_working"] for r in table} == {"true", "false"}
-    assert {r["grayzone.loudspeaker_policy"] for r in table} == {"off", "continuous"}
+    assert {r["grayzone.loudspeaker_posture"] for r in table} == {"off", "continuous"}
     assert all("2024-06-19" <= r["timeline.events[6].date"] <= "2024-09-30" for r in table)
     assert len(list((out / "plots").glob("main_effects_*.png"))) == 4  # one per outcome
 

@@ -128,6 +128,56 @@ def paired_proportion_difference_ci(a: ArrayLike, b: ArrayLike, level: float = 0
     return diff, max(-1.0, lo), min(1.0, hi)
 
 
+def _ratio_parts(num: ArrayLike, den: ArrayLike) -> tuple[float, np.ndarray] | None:
+    """The ratio of sums Σnum / Σden and each replication's linearised contribution
+    (num_i - R den_i) / mean(den), whose mean is 0 and whose spread gives the ratio's standard
+    error (the delta method for a ratio estimator); None when Σden is 0."""
+    a, n = _paired(num, den)
+    total = float(n.sum())
+    if a.size == 0 or total <= 0.0:
+        return None
+    r = float(a.sum()) / total
+    return r, (a - r * n) / (total / n.size)
+
+
+def ratio_ci(num: ArrayLike, den: ArrayLike, level: float = 0.95) -> Interval:
+    """A share pooled over replications, Σnum / Σden (e.g. the share of armed events that were
+    deliberate), with a t-interval from the delta method, clipped to [0, 1]. Replications add
+    weight by their denominators, so one with many armed events counts for more than one with
+    few. NaN when Σden is 0."""
+    _check_level(level)
+    parts = _ratio_parts(num, den)
+    if parts is None:
+        return NAN, NAN, NAN
+    r, z = parts
+    if z.size < 2:
+        return r, NAN, NAN
+    half = (
+        float(stats.t.ppf(0.5 + level / 2.0, z.size - 1)) * float(z.std(ddof=1)) / math.sqrt(z.size)
+    )
+    return r, max(0.0, r - half), min(1.0, r + half)
+
+
+def paired_ratio_difference_ci(
+    num_a: ArrayLike, den_a: ArrayLike, num_b: ArrayLike, den_b: ArrayLike, level: float = 0.95
+) -> Interval:
+    """Difference of pooled shares ``Σnum_b/Σden_b - Σnum_a/Σden_a`` for replications paired
+    by index, with a t-interval from the delta method applied to the paired contributions (so
+    the noise common random numbers share cancels). NaN when either share is undefined."""
+    _check_level(level)
+    pa, pb = _ratio_parts(num_a, den_a), _ratio_parts(num_b, den_b)
+    if pa is None or pb is None or pa[1].size != pb[1].size:
+        return NAN, NAN, NAN
+    d = pb[0] - pa[0]
+    z = pb[1] - pa[1]
+    if z.size < 2:
+        return d, NAN, NAN
+    half = (
+        float(stats.t.ppf(0.5 + level / 2.0, z.size - 1)) * float(z.std(ddof=1)) / math.sqrt(z.size)
+    )
+    return d, max(-1.0, d - half), min(1.0, d + half)
+
+
 def quantile_interval(x: ArrayLike, level: float = 0.9) -> Interval:
     """Median and the central ``level`` interval of the empirical distribution (NaNs dropped).
 

@@ -16,10 +16,12 @@ from sim.analysis.stats import (
     mean_ci,
     paired_difference_ci,
     paired_proportion_difference_ci,
+    paired_ratio_difference_ci,
     proportion_ci,
     quantile_interval,
+    ratio_ci,
 )
-from sim.model.events import FIRST_ARMED_RUNG, RUNGS
+from sim.model.events import FIRST_ARMED_RUNG, INTENTS, RUNGS
 from sim.model.result import ReplicationResult
 
 Row = dict[str, object]
@@ -29,6 +31,10 @@ PairedCI = Callable[[np.ndarray, np.ndarray], tuple[float, float, float]]
 NAN = float("nan")
 TOP_RUNG = len(RUNGS) - 1
 FIRST_DAY = "first_day_rung_"
+ARMED = "armed_events"
+# Where escalation comes from: the share of armed events (rung >= 4) whose chain began with a
+# deliberate act, a misread accident, or an accident (row name, numerator outcome).
+SHARES: tuple[tuple[str, str], ...] = tuple((f"share_{i}", f"armed_{i}") for i in INTENTS)
 
 # Forecast rows: label and the event types counted in the window.
 FORECAST_COUNTS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -97,16 +103,32 @@ def _prop_row(name: str, hits: np.ndarray) -> Row:
     return {"outcome": name, "mean": p, "ci_lo": lo, "ci_hi": hi, "n": int(hits.size)}
 
 
+def _share_rows(data: Columns) -> list[Row]:
+    """The shares of armed events by intent, pooled over replications (delta-method intervals;
+    ``n`` is the number of armed events pooled)."""
+    if ARMED not in data:
+        return []
+    den = outcome_values(data, ARMED)
+    rows = []
+    for name, key in SHARES:
+        share, lo, hi = ratio_ci(outcome_values(data, key), den)
+        rows.append({"outcome": name, "mean": share, "ci_lo": lo, "ci_hi": hi, "n": int(den.sum())})
+    return rows
+
+
 def outcome_table(data: Columns) -> list[Row]:
     """Mean and 95% interval of every outcome of one scenario.
 
     Columns: ``outcome, mean, ci_lo, ci_hi, n``. Numeric outcomes get a t-interval; then
-    ``P(rung>=k)`` for k = 1..7 and ``P(war)`` get Wilson intervals; last, ``first_day_rung_k``
-    is the mean over the replications that reached rung k, with ``n`` the number reaching it.
+    ``P(rung>=k)`` for k = 1..7 and ``P(war)`` get Wilson intervals; then the shares of armed
+    events that were deliberate, misread or accidental (``share_*``); last,
+    ``first_day_rung_k`` is the mean over the replications that reached rung k, with ``n`` the
+    number reaching it.
     """
     keys = _keys(data)
     rows = [_mean_row(k, outcome_values(data, k)) for k in keys if not k.startswith(FIRST_DAY)]
     rows += [_prop_row(name, hits) for name, hits in _probabilities(data)]
+    rows += _share_rows(data)
     rows += [_mean_row(k, outcome_values(data, k)) for k in keys if k.startswith(FIRST_DAY)]
     return rows
 
@@ -144,12 +166,29 @@ def compare_table(named_results: Sequence[tuple[str, Columns]]) -> list[Row]:
             out |= {f"diff_{name}": d, f"diff_{name}_lo": lo, f"diff_{name}_hi": hi}
         return out
 
+    def share_row(label: str, key: str) -> Row:
+        """A share pooled over replications; its difference is paired by replication."""
+        num = {name: outcome_values(res, key) for name, res in named_results}
+        den = {name: outcome_values(res, ARMED) for name, res in named_results}
+        out: Row = {"outcome": label}
+        for name in names:
+            out[name] = ratio_ci(num[name], den[name])[0]
+        for name, (ib, io) in pairs.items():
+            first = names[0]
+            d, lo, hi = paired_ratio_difference_ci(
+                num[first][ib], den[first][ib], num[name][io], den[name][io]
+            )
+            out |= {f"diff_{name}": d, f"diff_{name}_lo": lo, f"diff_{name}_hi": hi}
+        return out
+
     numeric = [k for k in keys if not k.startswith(FIRST_DAY)]
     first_days = [k for k in keys if k.startswith(FIRST_DAY)]
     rows = [row(k, _outcome_of(k), paired_difference_ci) for k in numeric]
     for k in range(1, TOP_RUNG + 1):
         rows.append(row(f"P(rung>={k})", _reached_of(k), paired_proportion_difference_ci))
     rows.append(row("P(war)", _war, paired_proportion_difference_ci))
+    if ARMED in base:
+        rows += [share_row(name, key) for name, key in SHARES]
     rows += [row(k, _outcome_of(k), paired_difference_ci) for k in first_days]
     return rows
 

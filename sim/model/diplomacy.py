@@ -1,5 +1,6 @@
-"""Diplomatic moves: the scheduled timeline, statements, shows of force, talks, condemnation
-and the Comprehensive Military Agreement (CMA)."""
+"""Diplomatic moves: the CMA and its reciprocal suspension, backing, condemnation, and DPRK's
+statements and shows of force. The timeline is applied in ``timeline.py``; talks, ultimatums
+and agreements are in ``crisis.py``."""
 
 from __future__ import annotations
 
@@ -9,19 +10,17 @@ from collections.abc import Generator
 import simpy
 
 from sim.model.events import Event
-from sim.model.response import start_chain
+from sim.model.response import OTHER, start_chain
 from sim.model.thinning import thinned_poisson
 from sim.model.world import World
 from sim.scenario.params import TimelineEvent
-
-OTHER = {"DPRK": "ROK", "ROK": "DPRK"}
 
 
 def is_bound(world: World, side: str) -> bool:
     return world.dprk_bound if side == "DPRK" else world.rok_bound
 
 
-def suspend_cma(world: World, side: str, cause: int = -1) -> None:
+def suspend_cma(world: World, side: str, cause: int = -1, injected: bool = False) -> None:
     """``side`` stops observing the CMA; the other side follows after a delay.
 
     Suspension has been reciprocal: ROK's partial suspension of 2023-11-22 was answered by the
@@ -29,7 +28,7 @@ def suspend_cma(world: World, side: str, cause: int = -1) -> None:
     """
     if not is_bound(world, side):
         return
-    ev = world.record("cma_suspension", side, cause=cause)
+    ev = world.record("cma_suspension", side, cause=cause, injected=injected)
     world.set_cma(**{"dprk_bound" if side == "DPRK" else "rok_bound": False})
     other = OTHER[side]
     if is_bound(world, other):
@@ -42,55 +41,53 @@ def _follow(world: World, side: str, cause: Event, after: float) -> Generator:
     suspend_cma(world, side, cause.id)
 
 
-def restore_cma(world: World, cause: int = -1) -> None:
+def restore_cma(world: World, cause: int = -1, injected: bool = False) -> None:
     if world.dprk_bound and world.rok_bound:
         return
-    world.record("cma_restoration", "both", cause=cause)
+    world.record("cma_restoration", "both", cause=cause, injected=injected)
     world.set_cma(dprk_bound=True, rok_bound=True)
 
 
-def condemn(world: World, actor: str, cause: int = -1) -> None:
+def condemn(world: World, actor: str, cause: int = -1, injected: bool = False) -> None:
     """An international condemnation: restrains DPRK for a while (blunted by backing)."""
-    world.record("condemnation", actor, cause=cause)
+    world.record("condemnation", actor, cause=cause, injected=injected)
     world.restraint.add(world.env.now, world.s.diplomacy.condemnation_restraint)
 
 
 def apply_timeline_event(world: World, te: TimelineEvent) -> None:
+    """A scheduled diplomatic event: a visit, a treaty, a condemnation, an exercise, a CMA
+    change (scheduled talks are opened by ``crisis.hold_talks``)."""
     kind = te.type
     if kind in ("diplomatic_visit", "treaty"):
         world.set_backing(max(world.backing + te.backing_change, te.backing_at_least))
-        world.record(kind, te.actor)
+        world.record(kind, te.actor, injected=True)
     elif kind == "condemnation":
-        condemn(world, te.actor)
+        condemn(world, te.actor, injected=True)
     elif kind == "exercise":
         world.exercise_until = max(world.exercise_until, world.env.now + te.duration_days)
-        world.record("exercise", te.actor)
+        world.record("exercise", te.actor, injected=True)
     elif kind == "cma_suspension":
         for side in ("ROK", "DPRK") if te.actor == "both" else (te.actor,):
-            suspend_cma(world, side)
+            suspend_cma(world, side, injected=True)
     elif kind == "cma_restoration":
-        restore_cma(world)
-    elif kind == "talks":
-        world.record("talks", te.actor)
+        restore_cma(world, injected=True)
+    else:
+        raise ValueError(f"not a diplomatic event: {kind}")  # programming error
 
 
-def timeline_process(world: World) -> Generator[simpy.Event, object, None]:
-    """Scheduled events, each at midday of its date."""
-    for te in sorted(world.s.timeline.events, key=lambda e: e.date):
-        at = world.calendar.day_offset(te.date) + 0.5
-        if at > world.env.now:
-            yield world.env.timeout(at - world.env.now)
-        apply_timeline_event(world, te)
+def event_time(world: World, te: TimelineEvent) -> float:
+    """When a scheduled event happens, in simulated days: its date at its hour."""
+    return world.calendar.day_offset(te.date) + te.hour / 24.0
 
 
 def exercise_spans(world: World) -> list[tuple[float, float]]:
-    """When US-ROK exercises run: ``timeline_process`` applies each scheduled exercise at
-    midday of its date (at the start if the date is past) and it lasts its duration."""
+    """When US-ROK exercises run: the timeline applies each scheduled exercise at its time (at
+    the start if that is past) and it lasts its duration."""
     return sorted(
         (start, start + te.duration_days)
         for te in world.s.timeline.events
         if te.type == "exercise"
-        for start in [max(0.0, world.calendar.day_offset(te.date) + 0.5)]
+        for start in [max(0.0, event_time(world, te))]
     )
 
 
@@ -129,31 +126,14 @@ def statements_process(world: World) -> Generator[simpy.Event, object, None]:
     )
 
 
-def talks_process(world: World) -> Generator[simpy.Event, object, None]:
-    """Offers to talk; an accepted offer lowers tension and may restore the CMA."""
-    d = world.s.diplomacy
-    stream = world.streams("diplomacy.talks")
-
-    def offer() -> None:
-        actor = "ROK" if stream.random() < 0.5 else "DPRK"
-        ev = world.record("talks_offer", actor)
-        if stream.random() < d.talks_acceptance_probability:
-            held = world.record("talks", "both", cause=ev.id)
-            if stream.random() < d.cma_restoration_probability:
-                restore_cma(world, held.id)
-
-    rate = d.talks_offer_rate_per_day
-    yield from thinned_poisson(world.env, stream, rate, lambda t: rate, offer)
-
-
 def start(world: World) -> None:
     env, d = world.env, world.s.diplomacy
-    stream = world.streams("diplomacy.condemnation")
     pending = [False]
 
     def after_armed(ev: Event) -> None:
         # One condemnation at most per burst of fighting, a couple of days after it starts.
         # The draw comes first so that the stream stays aligned whatever is pending.
+        stream = world.stream_for(ev, "diplomacy.condemnation")
         condemned = stream.random() < d.condemnation_probability
         if pending[0] or not condemned:
             return
@@ -167,5 +147,5 @@ def start(world: World) -> None:
         env.process(later())
 
     world.on_armed.append(after_armed)
-    for proc in (timeline_process, show_of_force_process, statements_process, talks_process):
+    for proc in (show_of_force_process, statements_process):
         env.process(proc(world))

@@ -9,22 +9,52 @@ import math
 import numpy as np
 import simpy
 
-from sim.model import construction, crossings, diplomacy, grayzone, mines, terrain
+from sim.model import (
+    adaptation,
+    construction,
+    crisis,
+    crossings,
+    diplomacy,
+    grayzone,
+    mines,
+    patrols,
+    terrain,
+    timeline,
+)
 from sim.model.calendar import months_between
-from sim.model.events import EVENT_TYPES, FIRST_ARMED_RUNG, TYPE_INDEX, TYPE_NAMES, Event
+from sim.model.events import (
+    EVENT_TYPES,
+    FIRST_ARMED_RUNG,
+    INTENTS,
+    TYPE_INDEX,
+    TYPE_NAMES,
+    Event,
+)
 from sim.model.result import ReplicationResult
 from sim.model.world import World
 from sim.rng import Streams
 from sim.scenario.params import Scenario
 
-MECHANISMS = (construction.start, mines.start, crossings.start, grayzone.start, diplomacy.start)
+# In this order: the timeline last, so that a scheduled event at time 0 finds every
+# mechanism in place (SimPy runs same-time events in the order they were scheduled).
+MECHANISMS = (
+    terrain.start,
+    patrols.start,
+    construction.start,
+    mines.start,
+    crossings.start,
+    grayzone.start,
+    diplomacy.start,
+    crisis.start,
+    adaptation.start,
+    timeline.start,
+)
 
 
 def simulate(scenario: Scenario, root_seed: int, replication: int) -> World:
     """Run the world of one replication to its horizon or to the terminal rung."""
     env = simpy.Environment()
     world = World(env, scenario, Streams(root_seed, replication))
-    env.process(terrain.rain_process(world))
     for start in MECHANISMS:
         start(world)
     horizon = env.timeout(float(scenario.horizon_days))
@@ -67,6 +97,11 @@ def summarise(world: World, replication: int, keep_events: bool) -> ReplicationR
     outcomes |= zip(FIRST_DAY_KEYS, world.first_time_rung[1:], strict=True)
     outcomes |= zip(COUNT_KEYS, monthly.sum(axis=0).astype(float).tolist(), strict=True)
     initial = s.escalation.initial_tension
+    intents = np.array(cols.intent)[armed] if armed.any() else ()
+    outcomes["armed_events"] = float(armed.sum())
+    outcomes |= {
+        key: float(np.sum(intents == i)) for key, i in zip(INTENT_KEYS, INTENTS, strict=True)
+    }
     outcomes |= {
         "killed_mines": float(killed[mines].sum()),
         "injured_mines": float(injured[mines].sum()),
@@ -90,6 +125,8 @@ def summarise(world: World, replication: int, keep_events: bool) -> ReplicationR
 TYPE_RUNGS = np.array([EVENT_TYPES[name].rung for name in TYPE_NAMES], dtype=np.int8)
 FIRST_DAY_KEYS = tuple(f"first_day_rung_{k}" for k in range(1, 8))
 COUNT_KEYS = tuple(f"count_{name}" for name in TYPE_NAMES)
+# Armed events (rung >= 4) by the intent of the chain they belong to: where the risk comes from.
+INTENT_KEYS = tuple(f"armed_{intent}" for intent in INTENTS)
 # Every outcome a replication reports, in the order ``summarise`` fills them.
 OUTCOME_NAMES = (
     "highest_rung",
@@ -97,6 +134,8 @@ OUTCOME_NAMES = (
     "end_day",
     *FIRST_DAY_KEYS,
     *COUNT_KEYS,
+    "armed_events",
+    *INTENT_KEYS,
     "killed_mines",
     "injured_mines",
     "killed_armed",

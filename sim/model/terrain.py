@@ -49,3 +49,7 @@ def rain_ceiling(world: World, t: float) -> tuple[float, float]:
     if on:
         first = 0.0
     return (0.0, first) if t < first else (p.rain_displacement_cap, math.inf)
+
+
+def start(world: World) -> None:
+    world.env.process(rain_process(world))

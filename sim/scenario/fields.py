@@ -14,12 +14,16 @@ def param(
     hi: float | None = None,
     choices: tuple[str, ...] | None = None,
     default: Any = MISSING,
+    state: bool = False,
 ) -> Any:
     """A scenario parameter. Without ``default`` the scenario file must set it.
 
     ``lo``/``hi`` are inclusive bounds (None: unbounded); ``choices`` lists the allowed strings.
+    ``state`` marks the world's state at the start (dates, crews, postures, the CMA), which a
+    historical episode may set; every other parameter is behaviour or physics, shared by
+    every scenario.
     """
-    meta = {"unit": unit, "doc": doc, "lo": lo, "hi": hi, "choices": choices}
+    meta = {"unit": unit, "doc": doc, "lo": lo, "hi": hi, "choices": choices, "state": state}
     if default is MISSING:
         return field(metadata=meta)
     return field(default=default, metadata=meta)

@@ -22,7 +22,15 @@ from pathlib import Path
 from typing import Any
 
 from sim.errors import InputError
-from sim.scenario.params import Scenario, SectorParams, TimelineEvent
+from sim.scenario.params import (
+    ROES,
+    SPEAKER_POSTURES,
+    TIMELINE_KINDS,
+    Scenario,
+    SectorParams,
+    TimelineEvent,
+    timeline_fields,
+)
 
 __all__ = [
     "apply_overrides",
@@ -44,7 +52,7 @@ REQUIRED = "required (set it here or in the scenario it extends)"
 BAD_DATE = "not a valid date (YYYY-MM-DD)"
 SECTORS_PATH = ("terrain", "sectors")
 EVENTS_PATH = ("timeline", "events")
-CMA_SIDES = ("ROK", "DPRK", "both")
+POSTURES = {"loudspeakers": SPEAKER_POSTURES, "roe": ROES}  # posture choices per event type
 
 KeyPath = tuple[str | int, ...]  # a key path; ints index arrays of tables
 _INDEX = re.compile(r"(\w+)\[(\d+)\]")  # "events[3]": an array of tables and an index
@@ -90,6 +98,15 @@ def _leaf_fields(cls: type) -> Iterator[dc.Field]:
     for f in dc.fields(cls):
         if not (cls is SectorParams and f.name == "name"):
             yield f
+
+
+def _own_fields(obj: Any) -> Iterator[dc.Field]:
+    """The fields ``obj`` is written with: a timeline event's only those of its type."""
+    if isinstance(obj, TimelineEvent):
+        mine = timeline_fields(obj.type)
+        yield from (f for f in dc.fields(TimelineEvent) if f.name in mine)
+    else:
+        yield from _leaf_fields(type(obj))
 
 
 def iter_parameters(scenario: Scenario | None = None) -> Iterator[tuple[str, dc.Field]]:
@@ -322,8 +339,69 @@ class _Builder:
             sub = (*path, i)
             if not isinstance(table, dict):
                 raise self.error(sub, table, "must be a table ([[timeline.events]])")
-            out.append(TimelineEvent(**self.table(TimelineEvent, table, sub)))
+            values = self.table(TimelineEvent, table, sub)
+            out.append(TimelineEvent(**self.event_kind(values, table, sub)))
         return tuple(out)
+
+    def event_kind(self, values: dict, table: dict, path: KeyPath) -> dict:
+        """``values`` checked against what the event's type allows, its actor filled in."""
+        type_ = values["type"]
+        kind = TIMELINE_KINDS[type_]
+        mine = timeline_fields(type_)
+        for key in table:
+            if key not in mine:
+                applies = [t for t in TIMELINE_KINDS if key in timeline_fields(t)]
+                raise self.error(
+                    (*path, key),
+                    table[key],
+                    f"does not apply to a '{type_}' event (it applies to: {', '.join(applies)})",
+                )
+        for key in kind.required:
+            if key not in table:
+                f = TimelineEvent.__dataclass_fields__[key]
+                choices = POSTURES.get(type_) or f.metadata.get("choices")
+                hint = f" ({', '.join(c for c in choices if c)})" if choices else ""
+                raise InputError(
+                    self.origin(path),
+                    _dotted((*path, key)),
+                    None,
+                    f"required for a '{type_}' event: {f.metadata['doc']}{hint}",
+                )
+        if kind.actors:
+            if "actor" not in table:
+                if not kind.default_actor:
+                    raise InputError(
+                        self.origin(path),
+                        _dotted((*path, "actor")),
+                        None,
+                        f"required for a '{type_}' event: one of "
+                        + ", ".join(repr(a) for a in kind.actors),
+                    )
+                values["actor"] = kind.default_actor
+            elif values["actor"] not in kind.actors:
+                raise self.error(
+                    (*path, "actor"),
+                    values["actor"],
+                    f"a '{type_}' event's actor must be one of "
+                    + ", ".join(repr(a) for a in kind.actors),
+                )
+        elif "actor" not in table:
+            values["actor"] = kind.default_actor
+        if type_ in POSTURES and values["posture"] not in POSTURES[type_]:
+            raise self.error(
+                (*path, "posture"),
+                values["posture"],
+                f"a '{type_}' posture must be one of "
+                + ", ".join(repr(p) for p in POSTURES[type_]),
+            )
+        if type_ == "backing" and not set(table) & {"backing_change", "backing_at_least"}:
+            raise InputError(
+                self.origin(path),
+                _dotted((*path, "backing_change")),
+                None,
+                "a 'backing' event needs backing_change or backing_at_least",
+            )
+        return values
 
     def scenario(self, data: Any) -> Scenario:
         s = Scenario(**self.table(Scenario, data, ()))
@@ -333,6 +411,7 @@ class _Builder:
                 raise self.error(("start_date",), start, f"must be before end_date ({end})")
             raise self.error(("end_date",), end, f"must be after start_date ({start})")
         window = f"must be within [{s.start_date.isoformat()}, {s.end_date.isoformat()}]"
+        sectors = [sector.name for sector in s.terrain.sectors]
         for i, event in enumerate(s.timeline.events):
             side = (
                 "before start_date"
@@ -345,12 +424,11 @@ class _Builder:
                 raise self.error(
                     (*EVENTS_PATH, i, "date"), event.date.isoformat(), f"{side}; {window}"
                 )
-            if event.type == "cma_suspension" and event.actor not in CMA_SIDES:
+            if event.sector and event.sector not in sectors:
                 raise self.error(
-                    (*EVENTS_PATH, i, "actor"),
-                    event.actor,
-                    "a CMA suspension needs the side that suspends: "
-                    + ", ".join(repr(a) for a in CMA_SIDES),
+                    (*EVENTS_PATH, i, "sector"),
+                    event.sector,
+                    _unknown("sector", event.sector, sectors),
                 )
         return s
 
@@ -450,8 +528,10 @@ def _override_paths(data: dict) -> list[tuple[str, dc.Field]]:
     for path, f in iter_parameters():
         if path.startswith("timeline.events[]."):
             field = path.rsplit(".", 1)[1]
-            count = len(events) if isinstance(events, list) else 0
-            out.extend((f"timeline.events[{i}].{field}", f) for i in range(count))
+            for i, event in enumerate(events if isinstance(events, list) else []):
+                type_ = event.get("type") if isinstance(event, dict) else None
+                if type_ not in TIMELINE_KINDS or field in timeline_fields(type_):
+                    out.append((f"timeline.events[{i}].{field}", f))
             continue
         if path.startswith("terrain.sectors.*."):
             field = path.rsplit(".", 1)[1]
@@ -624,7 +704,7 @@ def _plain(value: Any) -> Any:
 def _to_dict(obj: Any) -> dict:
     out: dict[str, Any] = {}
     cls = type(obj)
-    for f in _leaf_fields(cls):
+    for f in _own_fields(obj):
         value = getattr(obj, f.name)
         kind = _kind(cls, f)
         if kind == "section":
@@ -721,7 +801,7 @@ def _emit_events(events: Sequence[Any], header: list[str], lines: list[str]) -> 
         lines.extend(["", f"[[{'.'.join(header)}]]"])
         lines.extend(
             f"{_toml_key(f.name)} = {_toml_value(getattr(event, f.name))}"
-            for f in _leaf_fields(type(event))
+            for f in _own_fields(event)
         )
 
 

@@ -1,0 +1,73 @@
+"""Injected incidents: an incident the timeline schedules enters the world as a drawn one
+would (it moves tension, starts the same answers and chains, is coded CAMEO/Goldstein) and is
+marked ``injected``.
+
+Every draw its consequences need comes from streams named for the inject (its key, from its
+date, type and rank among same-day events of that type), never from a mechanism's stream, so
+a scenario with an inject shares every draw of the scenario without it up to the inject, and
+"fork at day t" is a paired comparison.
+"""
+
+from __future__ import annotations
+
+from sim.model import crisis, mines
+from sim.model.crossings import misread_probability, roe_episode
+from sim.model.events import ACCIDENT, DELIBERATE
+from sim.model.world import World
+from sim.scenario.params import TimelineEvent
+
+GRIEVANCE = {"fire_at_speakers": "speakers_off", "fire_at_balloons": "leaflets_stop"}
+FORCE = (
+    "fire_at_speakers",
+    "fire_at_balloons",
+    "fire_at_defector",
+    "show_of_force",
+    "artillery_barrage",
+    "demolition",
+)
+
+
+def apply(world: World, te: TimelineEvent, key: str) -> None:
+    """Inject ``te`` now; ``key`` names its streams."""
+    world.injecting = key
+    try:
+        _apply(world, te, key)
+    finally:
+        world.injecting = ""
+
+
+def _apply(world: World, te: TimelineEvent, key: str) -> None:
+    stream = world.streams(key)
+    kind, name = te.type, te.sector
+    if kind == "mine_blast":
+        m = world.s.mines
+        intent = DELIBERATE if te.planted else ACCIDENT
+        forced = None if te.blame == "model" else te.blame == "yes"
+        if te.actor == "DPRK":
+            blame = stream.random() < m.blame_probability if forced is None else forced
+            mines.crew_blast(
+                world, world.sector[name], te.killed, te.injured, stream, blame, True, intent
+            )
+        else:
+            ev = world.record("mine_blast", "ROK", name, -1, te.killed, te.injured, intent, True)
+            world.env.process(mines.investigate(world, ev, te.planted, stream, key, forced))
+    elif kind == "mdl_crossing":
+        read = te.deliberate or stream.random() < misread_probability(world)
+        intent = DELIBERATE if te.deliberate else ACCIDENT
+        ev = world.record("mdl_crossing", "DPRK", name, intent=intent, injected=True)
+        rok, dprk = world.streams(f"{key}.rok"), world.streams(f"{key}.dprk")
+        world.env.process(roe_episode(world, ev, read, te.deliberate, rok, dprk, key))
+    elif kind == "leaflet_launch":
+        ev = world.record("leaflet_launch", "activists", injected=True)
+        world.grayzone.answer_leaflets(ev, stream, key)
+    elif kind == "balloon_wave":
+        world.grayzone.balloon_wave(None, world.streams(f"{key}.rok"), injected=True)
+    elif kind in FORCE:
+        grievance = GRIEVANCE.get(kind, "")
+        crisis.carry_out(world, kind, te.actor, -1, stream, key, grievance, True, name)
+    elif kind == "ultimatum":
+        crisis.issue_ultimatum(
+            world, te.actor, te.demand, -1, stream, key, te.threat, te.deadline_days, True
+        )
+    else:
+        raise ValueError(f"not an inject: {kind}")  # programming error
