@@ -41,7 +41,9 @@ def replace(obj, **changes):
 
 def quiet(s: Scenario) -> Scenario:
     """Every process off: no crews, patrols, rain, leaflets, statements, drills, talks."""
-    sectors = tuple(dc.replace(p, crews=0, dprk_patrols=0, rok_patrols=0) for p in s.terrain.sectors)
+    sectors = tuple(
+        dc.replace(p, crews=0, dprk_patrols=0, rok_patrols=0) for p in s.terrain.sectors
+    )
     return replace(
         s,
         terrain={"sectors": sectors, "heavy_rain_rate_per_day": 0.0},

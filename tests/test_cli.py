@@ -127,6 +127,32 @@ def test_trace_is_reproducible_and_shows_chains(capsys):
     assert "<- #" in first and "mdl_crossing" in first
 
 
+def test_trace_marks_injected_events_and_their_consequences(capsys):
+    """The fork's probe is marked injected and deliberate; what it sets off cites it."""
+    main(["trace", "fork_probe_aug2024", "--seed", "7", "--replication", "3"])
+    lines = capsys.readouterr().out.splitlines()
+    probe = next(line for line in lines if " mdl_crossing [central]" in line and "injected" in line)
+    assert "2024-08-20 10:00" in probe and "(deliberate, injected)" in probe
+    number = probe.split()[0]  # "#123"
+    assert any(f"<- {number} mdl_crossing (injected)" in line for line in lines)
+
+
+def test_an_episode_runs_and_reports_where_escalation_came_from(tmp_path, capsys):
+    """An episode of 2015 runs like any scenario; its table gives the shares of armed events
+    by intent, and no forecast for 2024 (its horizon does not reach it)."""
+    out = tmp_path / "aug2015"
+    assert main(["run", "aug2015", "-n", "60", "--seed", "1", "--out", str(out), "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    assert "share_deliberate" in printed and "share_misread" in printed
+    assert "Forecast 2024" not in printed
+    rows = read_csv(out / "summary.csv")
+    shares = {r["outcome"]: r for r in rows if r["outcome"].startswith("share_")}
+    assert set(shares) == {"share_deliberate", "share_misread", "share_accident"}
+    armed = sum(float(r["armed_events"]) for r in read_csv(out / "outcomes.csv"))
+    if armed:  # the planted mine makes every armed event of the episode deliberate
+        assert float(shares["share_deliberate"]["mean"]) == 1.0
+
+
 def test_scenarios_lists_every_bundled_file(capsys):
     main(["scenarios"])
     listed = capsys.readouterr().out

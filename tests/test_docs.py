@@ -45,13 +45,12 @@ EVENTS_END = "<!-- events:end -->"
 def event_table() -> str:
     """The event-type table of docs/ODD.md, generated from sim/model/events.py."""
     lines = [
-        "| Event type | Rung | CAMEO | Goldstein | Moves tension | Meaning |",
+        "| Event type | Rung | CAMEO | Goldstein | Tension | Meaning |",
         "|---|---|---|---|---|---|",
     ]
     for t in EVENT_TYPES.values():
-        moves = "yes" if t.dyadic and t.goldstein else "no"
         lines.append(
-            f"| `{t.name}` | {t.rung} | {t.cameo or '-'} | {t.goldstein:g} | {moves} "
+            f"| `{t.name}` | {t.rung} | {t.cameo or '-'} | {t.goldstein:g} | {t.tension} "
             f"| {t.description} |"
         )
     return "\n".join(lines)

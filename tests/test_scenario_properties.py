@@ -274,7 +274,9 @@ def timeline_event(draw) -> dict:
     else:
         event["actor"] = draw(text_value)
     if type_ in ("loudspeakers", "roe"):
-        event["posture"] = draw(st.sampled_from(SPEAKER_POSTURES if type_ == "loudspeakers" else ROES))
+        event["posture"] = draw(
+            st.sampled_from(SPEAKER_POSTURES if type_ == "loudspeakers" else ROES)
+        )
     if type_ == "backing":
         event["backing_change"] = draw(EVENT_VALUES["backing_change"])
     return event

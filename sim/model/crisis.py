@@ -262,7 +262,7 @@ def leader_process(world: World) -> None:
     pending = [False]
 
     def escalated(ev: Event) -> None:
-        stream = world.stream_for(ev, "crisis.leader")
+        stream = world.streams("crisis.leader")
         suspend = stream.random() < d.leader_suspension_probability
         after = stream.exponential(d.leader_suspension_delay_days)
         if ev.actor != "DPRK" or pending[0] or not suspend:

@@ -133,7 +133,7 @@ def start(world: World) -> None:
     def after_armed(ev: Event) -> None:
         # One condemnation at most per burst of fighting, a couple of days after it starts.
         # The draw comes first so that the stream stays aligned whatever is pending.
-        stream = world.stream_for(ev, "diplomacy.condemnation")
+        stream = world.streams("diplomacy.condemnation")
         condemned = stream.random() < d.condemnation_probability
         if pending[0] or not condemned:
             return

@@ -37,8 +37,6 @@ class GrayZone:
     def __init__(self, world: World) -> None:
         self.world = world
         self.p = world.s.grayzone
-        self.rok = world.streams("grayzone.rok")
-        self.dprk = world.streams("grayzone.dprk")
         self.continuous: simpy.Process | None = None
         self.on_since = -1  # the event that switched the speakers on
         world.on("speakers_raised", self.raised)
@@ -62,7 +60,8 @@ class GrayZone:
             return (p.leaflet_rate_per_day if on else 0.0), until
 
         def launch() -> None:
-            self.answer_leaflets(w.record("leaflet_launch", "activists"), self.dprk, "grayzone")
+            launched = w.record("leaflet_launch", "activists")
+            self.answer_leaflets(launched, w.streams("grayzone.dprk"), "grayzone")
 
         yield from thinned_poisson(w.env, stream, seasons, rate, launch)
 
@@ -108,7 +107,7 @@ class GrayZone:
         elif act == "mirror":
             move = DPRK_MIRRORS[stream.choice([1.0] * len(DPRK_MIRRORS))]
             if move == "balloon_wave":
-                self.balloon_wave(cause, self.rok)
+                self.balloon_wave(cause, w.streams("grayzone.rok"))
             else:
                 w.record(move, "DPRK", cause=cause.id)
         else:
@@ -124,7 +123,7 @@ class GrayZone:
                 return
             if k:
                 yield env.timeout(stream.exponential(p.balloon_wave_gap_days))
-            self.balloon_wave(cause, self.rok)
+            self.balloon_wave(cause, self.world.streams("grayzone.rok"))
 
     def balloon_wave(self, cause: Event, rok: Stream, injected: bool = False) -> None:
         """A wave lands; ROK may suspend the CMA in full, switch its loudspeakers on to answer
@@ -185,7 +184,7 @@ class GrayZone:
     def broadcast(self, cause: int) -> None:
         w = self.world
         ev = w.record("loudspeaker_broadcast", "ROK", cause=cause)
-        stream = self.dprk
+        stream = w.streams("grayzone.dprk")
         k = choose_option(w, "DPRK", stream, True, SPEAKER_MENU, ev.rung)
         ultimatum = stream.random() < w.s.diplomacy.ultimatum_probability
         wait = delay(w, stream, 1)

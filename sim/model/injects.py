@@ -2,16 +2,17 @@
 would (it moves tension, starts the same answers and chains, is coded CAMEO/Goldstein) and is
 marked ``injected``.
 
-Every draw its consequences need comes from streams named for the inject (its key, from its
-date, type and rank among same-day events of that type), never from a mechanism's stream, so
-a scenario with an inject shares every draw of the scenario without it up to the inject, and
-"fork at day t" is a paired comparison.
+While an inject is applied, ``World.streams`` hands out the inject's own streams (named for
+its key, from its date, type and rank among same-day events of that type), and the answers and
+chains it starts draw from streams named for the key too. So an inject draws nothing from a
+mechanism's stream, a scenario with an inject shares every draw of the scenario without it up
+to the inject, and "fork at day t" is a paired comparison.
 """
 
 from __future__ import annotations
 
 from sim.model import crisis, mines
-from sim.model.crossings import misread_probability, roe_episode
+from sim.model.crossings import detection_probability, misread_probability, roe_episode
 from sim.model.events import ACCIDENT, DELIBERATE
 from sim.model.world import World
 from sim.scenario.params import TimelineEvent
@@ -37,7 +38,7 @@ def apply(world: World, te: TimelineEvent, key: str) -> None:
 
 
 def _apply(world: World, te: TimelineEvent, key: str) -> None:
-    stream = world.streams(key)
+    stream = world.streams("inject")  # KEY.inject: world.streams prefixes the key
     kind, name = te.type, te.sector
     if kind == "mine_blast":
         m = world.s.mines
@@ -52,16 +53,24 @@ def _apply(world: World, te: TimelineEvent, key: str) -> None:
             ev = world.record("mine_blast", "ROK", name, -1, te.killed, te.injured, intent, True)
             world.env.process(mines.investigate(world, ev, te.planted, stream, key, forced))
     elif kind == "mdl_crossing":
+        # as a drawn crossing: ROK may not see it (the larger the party, the likelier it does),
+        # and may read an inadvertent one as deliberate; a deliberate one is read as such
+        c = world.s.crossings
+        size = te.party_size or (c.crew_party_size if te.party == "crew" else c.patrol_party_size)
+        seen = stream.random() < detection_probability(world, world.sector[name], size)
         read = te.deliberate or stream.random() < misread_probability(world)
         intent = DELIBERATE if te.deliberate else ACCIDENT
+        if not seen:
+            world.record("mdl_crossing_undetected", "DPRK", name, intent=intent, injected=True)
+            return
         ev = world.record("mdl_crossing", "DPRK", name, intent=intent, injected=True)
-        rok, dprk = world.streams(f"{key}.rok"), world.streams(f"{key}.dprk")
+        rok, dprk = world.streams("rok"), world.streams("dprk")
         world.env.process(roe_episode(world, ev, read, te.deliberate, rok, dprk, key))
     elif kind == "leaflet_launch":
         ev = world.record("leaflet_launch", "activists", injected=True)
         world.grayzone.answer_leaflets(ev, stream, key)
     elif kind == "balloon_wave":
-        world.grayzone.balloon_wave(None, world.streams(f"{key}.rok"), injected=True)
+        world.grayzone.balloon_wave(None, world.streams("rok"), injected=True)
     elif kind in FORCE:
         grievance = GRIEVANCE.get(kind, "")
         crisis.carry_out(world, kind, te.actor, -1, stream, key, grievance, True, name)

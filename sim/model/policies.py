@@ -68,7 +68,9 @@ def apply_decision(world: World, te: TimelineEvent) -> None:
         if changed:
             world.record("crews_changed", "DPRK", te.sector, injected=True)
     elif kind == "backing":
+        before = world.backing
         world.set_backing(max(world.backing + te.backing_change, te.backing_at_least))
-        world.record("backing_changed", te.actor, injected=True)
+        if world.backing != before:
+            world.record("backing_changed", te.actor, injected=True)
     else:
         raise ValueError(f"not a decision: {kind}")  # programming error

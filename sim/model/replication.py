@@ -51,10 +51,20 @@ MECHANISMS = (
 )
 
 
-def simulate(scenario: Scenario, root_seed: int, replication: int) -> World:
-    """Run the world of one replication to its horizon or to the terminal rung."""
-    env = simpy.Environment()
-    world = World(env, scenario, Streams(root_seed, replication))
+def simulate(
+    scenario: Scenario,
+    root_seed: int,
+    replication: int,
+    env: simpy.Environment | None = None,
+    streams: Streams | None = None,
+) -> World:
+    """Run the world of one replication to its horizon or to the terminal rung.
+
+    ``env`` and ``streams`` default to a new environment and the replication's named streams;
+    tests pass their own to watch the clock or the draws.
+    """
+    env = env or simpy.Environment()
+    world = World(env, scenario, streams or Streams(root_seed, replication))
     for start in MECHANISMS:
         start(world)
     horizon = env.timeout(float(scenario.horizon_days))

@@ -221,7 +221,7 @@ class World:
     def __init__(self, env: simpy.Environment, scenario: Scenario, streams: Streams) -> None:
         self.env = env
         self.s = scenario
-        self.streams = streams
+        self._streams = streams
         self.calendar = calendar(scenario.start_date)
         esc = scenario.escalation
         self.tension = Decaying(esc.initial_tension, esc.tension_half_life_days)
@@ -248,7 +248,6 @@ class World:
         self.last_agreement = -math.inf
         self.ultimatums: set[int] = set()  # ids of ultimatums whose deadline is pending
         self.grayzone: Any = None  # the gray-zone loop (grayzone.GrayZone), for injects
-        self.inject_key: dict[int, str] = {}  # injected event id -> the inject's stream name
         self.injecting = ""  # the key of the inject being applied, if any
         self.exercise_until = -1.0
         c = scenario.construction
@@ -280,11 +279,12 @@ class World:
         restraint = self.restraint.at(now) * (1.0 - d.backing_blunting * self.backing)
         return d.backing_boldness * self.backing - restraint - self.suspension.at(now)
 
-    def stream_for(self, ev: Event, name: str) -> Stream:
-        """Stream ``name`` for a draw that ``ev`` sets off; an injected event's own instead, so
-        that injects draw nothing from the mechanisms' streams."""
-        key = self.inject_key.get(ev.id)
-        return self.streams(f"{key}.{name}" if key else name)
+    def streams(self, name: str) -> Stream:
+        """The replication's stream ``name``. While an inject is being applied it is the
+        inject's own stream of that name instead (``KEY.name``), so that whatever an injected
+        incident sets off at once draws nothing from the mechanisms' streams."""
+        key = self.injecting
+        return self._streams(f"{key}.{name}" if key else name)
 
     def talking(self) -> bool:
         return self.env.now < self.talks_until
@@ -329,8 +329,6 @@ class World:
             + (cameo, goldstein, injected, intent),
         )
         events.append(ev)
-        if injected and self.injecting:
-            self.inject_key[ev.id] = self.injecting
         if rung > self.highest_rung:
             for k in range(self.highest_rung + 1, rung + 1):
                 self.first_time_rung[k] = t

@@ -259,6 +259,7 @@ class _Builder:
         self.source = source
         self.origins = origins or {}
         self.precedence = list(precedence)  # sources, the one that wins last
+        self.sector_names: list[str] = []  # filled when the sectors are built (before events)
 
     def origin(self, path: KeyPath) -> str:
         """The file (or ``--set``) that last set ``path`` or its nearest enclosing key."""
@@ -291,7 +292,7 @@ class _Builder:
             sub = (*path, name)
             if name not in data:
                 if f.default is dc.MISSING and f.default_factory is dc.MISSING:
-                    raise InputError(self.source, _dotted(sub), None, REQUIRED)
+                    raise InputError(self.origin(path), _dotted(sub), None, REQUIRED)
                 continue
             values[name] = self.value(cls, f, data[name], sub)
         return values
@@ -329,6 +330,7 @@ class _Builder:
             if not isinstance(table, dict):
                 raise self.error(sub, table, f"must be a table ([{_dotted(sub)}])")
             out.append(SectorParams(name=name, **self.table(SectorParams, table, sub, ("name",))))
+        self.sector_names = [sector.name for sector in out]
         return tuple(out)
 
     def events(self, data: Any, path: KeyPath) -> tuple[TimelineEvent, ...]:
@@ -351,20 +353,29 @@ class _Builder:
         for key in table:
             if key not in mine:
                 applies = [t for t in TIMELINE_KINDS if key in timeline_fields(t)]
+                if self.later((*path, "type"), (*path, key)):  # the type changed, not the key
+                    raise self.error(
+                        (*path, "type"),
+                        type_,
+                        f"a '{type_}' event has no '{key}' (set in {self.origin((*path, key))})",
+                    )
                 raise self.error(
                     (*path, key),
                     table[key],
                     f"does not apply to a '{type_}' event (it applies to: {', '.join(applies)})",
                 )
         for key in kind.required:
-            if key not in table:
+            if key not in table or values[key] == "":
                 f = TimelineEvent.__dataclass_fields__[key]
                 choices = POSTURES.get(type_) or f.metadata.get("choices")
+                if key == "sector":
+                    choices = tuple(self.sector_names)
                 hint = f" ({', '.join(c for c in choices if c)})" if choices else ""
+                given = table.get(key)
                 raise InputError(
-                    self.origin(path),
+                    self.origin((*path, key)) if key in table else self.origin(path),
                     _dotted((*path, key)),
-                    None,
+                    given,
                     f"required for a '{type_}' event: {f.metadata['doc']}{hint}",
                 )
         if kind.actors:
