@@ -87,10 +87,11 @@ class Stream:
     def poisson(self, lam: float) -> int:
         """A Poisson variate with mean ``lam``.
 
-        Up to ``POISSON_INVERSION_MAX`` it is one uniform turned by inversion of the CDF, so
-        that every draw takes exactly one number from the stream whatever the mean: a change
-        of a mean (casualties per blast, waves per campaign) changes that count and nothing
-        else drawn later (common random numbers). Larger means use numpy's sampler.
+        For a mean in (0, ``POISSON_INVERSION_MAX``] it is one uniform turned by inversion of
+        the CDF, so that every such draw takes exactly one number from the stream whatever the
+        mean: a change of a mean (casualties per blast, waves per campaign) changes that count
+        and nothing drawn later (common random numbers). A mean of 0 draws nothing; larger
+        means use numpy's sampler.
         """
         if lam <= 0:
             return 0

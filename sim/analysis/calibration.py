@@ -74,7 +74,9 @@ def calibration_stats(events: tuple[Event, ...] | list[Event], start: dt.date) -
         fired = any(e.rung >= FIRST_ARMED_RUNG for e in after)
         as_reported &= {"warning_broadcast", "warning_shots", "retreat"} <= types and not fired
     return CalibrationStats(
-        blasts_by_june_18=sum(e.type == "mine_blast" and e.time < blasts_end for e in events),
+        blasts_by_june_18=sum(
+            e.type == "mine_blast" and e.actor == "DPRK" and e.time < blasts_end for e in events
+        ),
         june_crossings=len(crossings),
         june_crossings_all_shots_then_retreat=as_reported,
         balloon_waves=sum(

@@ -73,6 +73,7 @@ def fortification_process(world: World, sector: Sector) -> Generator[simpy.Event
         majorant,
         lambda t: rate * sector.crews_at(t),
         lambda: world.record("fortification_work", "DPRK", sector.name),
+        world.s.horizon_days,
     )
 
 

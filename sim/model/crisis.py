@@ -142,8 +142,8 @@ def _deadline(
     if world.over or ev.id not in world.ultimatums:
         return  # suspended by the leader meanwhile
     world.ultimatums.discard(ev.id)
-    if not demand_open(world, demand):
-        return
+    if not demand_open(world, demand) or (threat == "demolition" and not world.facilities):
+        return  # the demand was met, or the facility threatened is gone already
     if world.talking() or world.last_agreement > issued or not follow:
         world.record("ultimatum_lapsed", ev.actor, cause=ev.id)
         return
@@ -246,6 +246,7 @@ def agreement(world: World, cause: int, regret: bool, restore: bool) -> Event:
     ev = world.record("agreement", "both", cause=cause)
     world.last_agreement = world.env.now
     world.crisis.scale(world.env.now, 0.0)
+    world.ultimatums.clear()
     if regret:
         world.record("regret", "DPRK", cause=ev.id)
     set_speakers(world, 0, cause=ev.id)

@@ -91,7 +91,12 @@ def crossing_process(world: World, sector: Sector) -> Generator[simpy.Event, obj
         world.env.process(roe_episode(world, ev, misread, False, rok, dprk, "crossings"))
 
     yield from thinned_poisson(
-        world.env, stream, majorant, lambda now: crossing_rate(world, sector, now), crossing
+        world.env,
+        stream,
+        majorant,
+        lambda now: crossing_rate(world, sector, now),
+        crossing,
+        world.s.horizon_days,
     )
 
 

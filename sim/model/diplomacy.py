@@ -112,7 +112,7 @@ def show_of_force_process(world: World) -> Generator[simpy.Event, object, None]:
         start_chain(world, world.record("show_of_force", "DPRK"), "ROK", "drills")
 
     stream = world.streams("diplomacy.show_of_force")
-    yield from thinned_poisson(world.env, stream, schedule, rate, drill)
+    yield from thinned_poisson(world.env, stream, schedule, rate, drill, world.s.horizon_days)
 
 
 def statements_process(world: World) -> Generator[simpy.Event, object, None]:
@@ -123,6 +123,7 @@ def statements_process(world: World) -> Generator[simpy.Event, object, None]:
         rate,
         lambda t: rate,
         lambda: world.record("threat_statement", "DPRK"),
+        world.s.horizon_days,
     )
 
 
@@ -132,7 +133,7 @@ def start(world: World) -> None:
 
     def after_armed(ev: Event) -> None:
         # One condemnation at most per burst of fighting, a couple of days after it starts.
-        # The draw comes first so that the stream stays aligned whatever is pending.
+        # The Bernoulli draw is made whatever is pending, so the stream stays aligned.
         stream = world.streams("diplomacy.condemnation")
         condemned = stream.random() < d.condemnation_probability
         if pending[0] or not condemned:

@@ -63,7 +63,7 @@ class GrayZone:
             launched = w.record("leaflet_launch", "activists")
             self.answer_leaflets(launched, w.streams("grayzone.dprk"), "grayzone")
 
-        yield from thinned_poisson(w.env, stream, seasons, rate, launch)
+        yield from thinned_poisson(w.env, stream, seasons, rate, launch, w.s.horizon_days)
 
     def answer_leaflets(self, launch: Event, stream: Stream, origin: str) -> None:
         """DPRK answers a launch: a balloon campaign (its answer in kind, 3 of 3 in 2024) and,

@@ -3,10 +3,12 @@ would (it moves tension, starts the same answers and chains, is coded CAMEO/Gold
 marked ``injected``.
 
 While an inject is applied, ``World.streams`` hands out the inject's own streams (named for
-its key, from its date, type and rank among same-day events of that type), and the answers and
-chains it starts draw from streams named for the key too. So an inject draws nothing from a
-mechanism's stream, a scenario with an inject shares every draw of the scenario without it up
-to the inject, and "fork at day t" is a paired comparison.
+its key, from its date, type and rank among same-day events of that type), and the answers,
+chains and processes it starts draw from streams named for the key too. So the inject itself
+draws nothing from a mechanism's stream, and a scenario with an inject shares every draw of
+the scenario without it up to the inject: "fork at day t" is a paired comparison. What the
+inject changes later (a raised posture, a wave of a campaign, a higher crisis level) works
+through the mechanisms and their own streams, as a drawn incident's consequences do.
 """
 
 from __future__ import annotations

@@ -83,7 +83,12 @@ def blast_process(world: World, sector: Sector) -> Generator[simpy.Event, object
         )
 
     yield from thinned_poisson(
-        world.env, stream, majorant, lambda t: blast_rate(world, sector, t), blast
+        world.env,
+        stream,
+        majorant,
+        lambda t: blast_rate(world, sector, t),
+        blast,
+        world.s.horizon_days,
     )
 
 
@@ -135,7 +140,7 @@ def patrol_blast_process(world: World) -> Generator[simpy.Event, object, None]:
         world.env.process(investigate(world, ev, planted=False, stream=stream, origin="mines"))
 
     if scale > 0.0:
-        yield from thinned_poisson(world.env, stream, majorant, rate, blast)
+        yield from thinned_poisson(world.env, stream, majorant, rate, blast, world.s.horizon_days)
 
 
 def investigate(

@@ -17,7 +17,6 @@ from enum import IntEnum
 
 import simpy
 
-from sim.model import crisis
 from sim.model.events import EVENT_TYPES, FIRST_ARMED_RUNG, LADDER_TYPE, Event
 from sim.model.world import World
 from sim.rng import Stream
@@ -46,7 +45,8 @@ def option_weights(
     """Unnormalised probabilities of ignoring (first) and of each option.
 
     An act's weight falls with its rung and, beyond the next rung up from the incident, with
-    every further rung it jumps (firing at leaflet balloons is a jump of three).
+    every further rung it jumps (fire at leaflet balloons, rung 4 from a rung-1 launch, jumps
+    two rungs beyond the next; gunfire at the loudspeakers, rung 5, three).
     """
     drive = side.tension_slope * tension + (side.deliberate_bonus if deliberate else 0.0) + boldness
     out = [1.0]
@@ -124,9 +124,10 @@ def choose(
 def answer_fire(world: World, actor: str, stream: Stream, rung: int) -> Reaction:
     """``actor``'s answer to fire at its forces (an act of rung >= 4 by the other side).
 
-    Doctrine first: with the side's ``return_fire_probability`` it returns fire in kind at
-    once (ROK always under the hardline ROE, never under the restrained one); otherwise it
-    chooses as for any incident. Both draws are always made.
+    Doctrine first: with the side's ``return_fire_probability`` it returns fire at once (ROK
+    always under the hardline ROE, never under the restrained one): in kind, or a rung higher
+    when its choice as for any incident would have been to escalate. Otherwise it chooses as
+    for any incident. Both draws are always made.
     """
     returned = stream.random() < side_params(world, actor).return_fire_probability
     choice = choose(world, actor, stream, True, rung, rung, min(rung + 1, 7))
@@ -201,6 +202,8 @@ def action_reaction(
         if world.over:
             return
         if choice == Reaction.PROTEST:
+            from sim.model import crisis  # crisis diplomacy builds on this module (a cycle)
+
             if side == "DPRK" and ultimatum and crisis.can_demand(world, grievance):
                 crisis.issue_ultimatum(world, "DPRK", grievance, current.id, stream, origin)
             else:

@@ -36,7 +36,9 @@ def rain_process(world: World) -> Generator[simpy.Event, object, None]:
         world.rain.add(world.env.now, p.rain_displacement_per_episode, p.rain_displacement_cap)
         world.record("heavy_rain", "nature")
 
-    yield from thinned_poisson(world.env, stream, monsoons, in_monsoon, episode)
+    yield from thinned_poisson(
+        world.env, stream, monsoons, in_monsoon, episode, world.s.horizon_days
+    )
 
 
 def rain_ceiling(world: World, t: float) -> tuple[float, float]:

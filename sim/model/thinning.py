@@ -28,8 +28,10 @@ def thinned_poisson(
     bound: float | Majorant,
     rate: Callable[[float], float],
     on_event: Callable[[], object],
+    horizon: float = math.inf,
 ) -> Generator[simpy.Event, object, None]:
-    """Call ``on_event`` at the points of a Poisson process of intensity ``rate(t)``.
+    """Call ``on_event`` at the points of a Poisson process of intensity ``rate(t)``, up to
+    ``horizon`` (the process ends there rather than step through pieces no one will see).
 
     ``bound`` is a constant ``>= rate(t)`` for all t, or a majorant ``t -> (bound, until)``.
     """
@@ -39,6 +41,8 @@ def thinned_poisson(
     lam, until = majorant(t)
     while True:
         t = t + unit_exponential() / lam if lam > 0.0 else math.inf
+        if min(t, until) >= horizon:
+            return
         if t >= until:
             t = until
             if t == math.inf:
