@@ -14,6 +14,11 @@ replication after against before. Each subprocess divides its time per replicati
 bare-SimPy time per event, so a machine that is slower in one round is slower for both; the
 median ratio over the rounds is the figure to read. Absolute times on shared machines are
 noisy; the ratios are what to compare.
+
+With ``--instructions`` as well, each version also runs under valgrind's callgrind, which
+counts instructions rather than seconds: the same count every time, whatever else the machine
+does. A replication's count is the difference between runs of two sizes (which removes
+start-up and warm-up), and the ratio after/before is exact.
 """
 
 from __future__ import annotations
@@ -116,7 +121,7 @@ def run_in(root: Path, n: int) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def compare(ref: str, n: int, rounds: int) -> None:
+def compare(ref: str, n: int, rounds: int, count: bool = False) -> None:
     with tempfile.TemporaryDirectory(prefix="dmzsim-before-") as tmp:
         before = Path(tmp) / "before"
         subprocess.run(
@@ -147,6 +152,14 @@ def compare(ref: str, n: int, rounds: int) -> None:
                 f"SimPy events per replication {b['events_per_replication']:.0f} -> "
                 f"{a['events_per_replication']:.0f}"
             )
+            if count:
+                k = 100
+                ib = per_replication_instructions(before, k)
+                ia = per_replication_instructions(ROOT, k)
+                print(
+                    f"instructions per replication (callgrind, replications {k}-{2 * k - 1}): "
+                    f"before {ib / 1e6:.2f} M, after {ia / 1e6:.2f} M: after / before {ia / ib:.3f}"
+                )
         finally:
             subprocess.run(
                 ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(before)],
@@ -154,14 +167,58 @@ def compare(ref: str, n: int, rounds: int) -> None:
             )
 
 
+ICOUNT = """
+import gc, sys
+sys.path.insert(0, sys.argv[1])
+from sim.model.replication import simulate, summarise
+from sim.scenario.loader import load_scenario
+s = load_scenario(sys.argv[1] + "/scenarios/baseline_2024.toml")
+gc.disable()
+for i in range(int(sys.argv[2])):
+    summarise(simulate(s, 1, i), i, False)
+"""
+
+
+def instructions(root: Path, n: int) -> int:
+    """Instructions callgrind counts for n replications of ``root``'s baseline, start-up
+    included."""
+    out = subprocess.run(
+        [
+            "valgrind",
+            "--tool=callgrind",
+            "--callgrind-out-file=/dev/null",
+            sys.executable,
+            "-c",
+            ICOUNT,
+            str(root),
+            str(n),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    line = next(x for x in out.stderr.splitlines() if "Collected" in x)
+    return int(line.split(":")[-1].strip())
+
+
+def per_replication_instructions(root: Path, n: int) -> float:
+    """Instructions per replication: the difference between 2n and n replications, over n."""
+    return (instructions(root, 2 * n) - instructions(root, n)) / n
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("-n", type=int, default=300, help="replications per measurement (300)")
     ap.add_argument("--before", metavar="REF", help="also measure this git commit, side by side")
     ap.add_argument("--rounds", type=int, default=5, help="alternating rounds with --before (5)")
+    ap.add_argument(
+        "--instructions",
+        action="store_true",
+        help="with --before: also count instructions under valgrind (about a minute)",
+    )
     args = ap.parse_args()
     if args.before:
-        compare(args.before, args.n, args.rounds)
+        compare(args.before, args.n, args.rounds, args.instructions)
     else:
         report(measure(ROOT, args.n))
 
