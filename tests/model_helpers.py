@@ -1,18 +1,23 @@
 """Helpers shared by the tests: scenarios cut down to one mechanism (for analytic tests of the
-model), and the check that bad input raises a one-line InputError."""
+model), the statistical checks those tests make, and the check that bad input raises a
+one-line InputError."""
 
 from __future__ import annotations
 
 import dataclasses as dc
 from pathlib import Path
 
+import numpy as np
 import pytest
+from scipy import stats
 
 from sim.errors import InputError
 from sim.scenario.loader import load_scenario
 from sim.scenario.params import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
+# Two-sided level of the analytic checks: a correct model fails one about once in 1,000 seeds.
+ALPHA = 0.001
 BASELINE = ROOT / "scenarios" / "baseline_2024.toml"
 
 
@@ -74,3 +79,17 @@ def constant_season(s: Scenario, vegetation: float = 0.5) -> Scenario:
             "alert_per_incident": 0.0,
         },
     )
+
+
+def poisson_sum_ok(total: int, mean: float) -> bool:
+    """Is ``total`` inside the central 1-ALPHA interval of Poisson(mean)?"""
+    lo, hi = stats.poisson.interval(1 - ALPHA, mean)
+    return lo <= total <= hi
+
+
+def dispersion_ok(counts: np.ndarray) -> bool:
+    """Index-of-dispersion test: for Poisson counts, sum (x - mean)^2 / mean ~ chi2(n - 1)."""
+    n, m = len(counts), counts.mean()
+    d = ((counts - m) ** 2).sum() / m
+    lo, hi = stats.chi2.interval(1 - ALPHA, n - 1)
+    return lo <= d <= hi

@@ -24,7 +24,7 @@ import math
 
 import pytest
 import simpy
-from model_helpers import baseline, constant_season, quiet, replace
+from model_helpers import ALPHA, baseline, constant_season, poisson_sum_ok, quiet, replace
 from scipy import integrate, stats
 
 # replication first: at commit 31a3254 importing sim.model.crossings alone failed on the import
@@ -35,7 +35,6 @@ from sim.model.world import World
 from sim.rng import Streams
 from sim.scenario.params import TimelineEvent
 
-ALPHA = 0.001
 SEED = 20240618
 Z = stats.norm.ppf(1 - ALPHA / 2)
 LN2 = math.log(2.0)
@@ -43,11 +42,6 @@ BASE = baseline()
 SECTOR = BASE.terrain.sectors[0].name
 RETREAT = {"protest_logit": -50.0, "mirror_logit": -50.0, "escalate_logit": -50.0}
 ESCALATE = {"protest_logit": -50.0, "mirror_logit": -50.0, "escalate_logit": 50.0}
-
-
-def poisson_sum_ok(total: int, mean: float) -> bool:
-    lo, hi = stats.poisson.interval(1 - ALPHA, mean)
-    return lo <= total <= hi
 
 
 def one_sector(s, **fields):

@@ -21,13 +21,12 @@ import math
 
 import numpy as np
 import pytest
-from model_helpers import baseline, quiet, replace
+from model_helpers import ALPHA, baseline, dispersion_ok, poisson_sum_ok, quiet, replace
 from scipy import stats
 
 from sim.model.replication import simulate
 from sim.scenario.params import TimelineEvent
 
-ALPHA = 0.001
 SEED = 20240618
 BASE = baseline()
 LN2 = math.log(2.0)
@@ -37,18 +36,6 @@ IGNORE_ALL = {
     "escalate_logit": -50.0,
     "return_fire_probability": 0.0,
 }
-
-
-def poisson_sum_ok(total: int, mean: float) -> bool:
-    lo, hi = stats.poisson.interval(1 - ALPHA, mean)
-    return lo <= total <= hi
-
-
-def dispersion_ok(counts: np.ndarray) -> bool:
-    n, m = len(counts), counts.mean()
-    d = ((counts - m) ** 2).sum() / m
-    lo, hi = stats.chi2.interval(1 - ALPHA, n - 1)
-    return lo <= d <= hi
 
 
 def event(s, day: int, type_: str, **fields) -> TimelineEvent:

@@ -15,7 +15,15 @@ import math
 import numpy as np
 import pytest
 import simpy
-from model_helpers import baseline, constant_season, quiet, replace
+from model_helpers import (
+    ALPHA,
+    baseline,
+    constant_season,
+    dispersion_ok,
+    poisson_sum_ok,
+    quiet,
+    replace,
+)
 from scipy import stats
 
 from sim.model.replication import run_replication, simulate
@@ -23,22 +31,7 @@ from sim.model.response import Reaction, reaction_weights
 from sim.model.thinning import thinned_poisson
 from sim.rng import Stream, Streams, seed_words
 
-ALPHA = 0.001
 SEED = 20240618
-
-
-def poisson_sum_ok(total: int, mean: float) -> bool:
-    """Is ``total`` inside the central 1-ALPHA interval of Poisson(mean)?"""
-    lo, hi = stats.poisson.interval(1 - ALPHA, mean)
-    return lo <= total <= hi
-
-
-def dispersion_ok(counts: np.ndarray) -> bool:
-    """Index-of-dispersion test: for Poisson counts, sum (x - mean)^2 / mean ~ chi2(n - 1)."""
-    n, m = len(counts), counts.mean()
-    d = ((counts - m) ** 2).sum() / m
-    lo, hi = stats.chi2.interval(1 - ALPHA, n - 1)
-    return lo <= d <= hi
 
 
 def one_sector(s, **sector_fields):

@@ -17,14 +17,21 @@ import datetime as dt
 import math
 
 import numpy as np
-from model_helpers import baseline, constant_season, quiet, replace
+from model_helpers import (
+    ALPHA,
+    baseline,
+    constant_season,
+    dispersion_ok,
+    poisson_sum_ok,
+    quiet,
+    replace,
+)
 from scipy import stats
 
 from sim.model.replication import simulate
 from sim.model.response import Reaction, option_weights
 from sim.scenario.params import TimelineEvent
 
-ALPHA = 0.001
 SEED = 20240618
 BASE = baseline()
 WEST, CENTRAL = (p.name for p in BASE.terrain.sectors[:2])
@@ -33,20 +40,6 @@ SECTORS = {WEST: (2, 0.5), CENTRAL: (3, 0.2)}
 RATE, EFFORT, EFFICACY = 0.02, 0.5, 0.8
 DOGS = {"protest_logit": -50.0, "mirror_logit": -50.0, "escalate_logit": -50.0}
 QUIET_DPRK = DOGS | {"return_fire_probability": 0.0}  # DPRK ignores whatever ROK does
-
-
-def poisson_sum_ok(total: int, mean: float) -> bool:
-    lo, hi = stats.poisson.interval(1 - ALPHA, mean)
-    return lo <= total <= hi
-
-
-def dispersion_ok(counts: np.ndarray) -> bool:
-    """Index of dispersion: given the total, Poisson counts are an equiprobable multinomial and
-    sum (x - mean)^2 / mean is its Pearson statistic, ~ chi2(n - 1)."""
-    n, m = len(counts), counts.mean()
-    d = ((counts - m) ** 2).sum() / m
-    lo, hi = stats.chi2.interval(1 - ALPHA, n - 1)
-    return lo <= d <= hi
 
 
 def patrol_world(rain: bool = False, **mines):
