@@ -120,6 +120,23 @@ def test_a_crew_that_does_not_persist_stops_after_its_first_blast():
     assert stats.binomtest(int(c.sum()), reps, p).pvalue > ALPHA
 
 
+def test_dprk_patrols_on_the_line_meet_the_mines_on_their_side():
+    """No crews, two DPRK patrol groups always out: blasts north of the line are Poisson at
+    2 x patrol_blast_rate_per_patrol_day x mine density x (1 - efficacy x effort), with the
+    patrol casualty means, and no blast halts anything."""
+    s = one_sector(constant_season(quiet(baseline())), crews=0, dprk_patrols=2, mine_density=0.5)
+    s = replace(s, mines={"patrol_blast_rate_per_patrol_day": 0.01, "clearance_effort": 0.4})
+    m, reps = s.mines, 300
+    rate = 2 * 0.01 * 0.5 * (1 - m.clearance_efficacy * 0.4)
+    blasts = killed = 0
+    for i in range(reps):
+        o = run_replication(s, SEED, i).outcomes
+        blasts += int(o["count_mine_blast"])
+        killed += int(o["killed_mines"])
+    assert poisson_sum_ok(blasts, reps * rate * s.horizon_days)
+    assert poisson_sum_ok(killed, blasts * m.patrol_killed_mean)
+
+
 def test_no_construction_while_the_cma_binds_the_north():
     s = replace(blast_world(), diplomacy={"cma_dprk_suspended": False})
     for i in range(20):

@@ -1,10 +1,11 @@
 """Mine hazards on both sides of the line: blasts, casualties, blame, and ROK's answer.
 
-North of the MDL, DPRK work crews are hit at a rate that grows with the mines they lay and
-with monsoon displacement, and falls with clearance; DPRK may blame the South. South of it,
-ROK patrols on the line walk paths where DPRK mines lie, washed down by rain or planted (the
-path of 4 August 2015). ROK investigates a blast on its side; if it blames the North (rightly
-for a planted mine, as a misreading for a displaced one), it answers the blamed attack.
+North of the MDL, DPRK work crews and DPRK patrols on the line are hit at a rate that grows
+with the mines the crews lay and with monsoon displacement, and falls with clearance; DPRK may
+blame the South. South of it, ROK patrols on the line walk paths where DPRK mines lie, washed
+down by rain or planted (the path of 4 August 2015). ROK investigates a blast on its side; if
+it blames the North (rightly for a planted mine, as a misreading for a displaced one), it
+answers the blamed attack.
 """
 
 from __future__ import annotations
@@ -31,20 +32,28 @@ def _clearance(world: World, effort: float, boost: float) -> float:
     return 1.0 - world.s.mines.clearance_efficacy * min(1.0, effort + boost)
 
 
-def blast_rate(world: World, sector: Sector, t: float) -> float:
-    """Blasts per day among DPRK crews: working crews x hazard, which grows with density and
-    rain displacement and falls with clearance effort."""
-    crews = sector.crews_at(t)
-    if not crews:
-        return 0.0
+def north_blast_rates(world: World, sector: Sector, t: float) -> tuple[float, float]:
+    """Blasts per day north of the MDL among DPRK crews and among DPRK patrols: the exposed
+    (working crews, patrols on the line) x hazard, which grows with density and rain
+    displacement and falls with clearance effort."""
+    crews, patrols = sector.crews_at(t), sector.dprk.out(t)
+    if not (crews or patrols):
+        return 0.0, 0.0
     m = world.s.mines
-    return (
-        crews
-        * m.blast_rate_per_crew_day
-        * sector.density_at(t)
+    hazard = (
+        sector.density_at(t)
         * (1.0 + world.rain.at(t))
         * _clearance(world, m.clearance_effort, sector.clearance.at(t))
     )
+    return (
+        crews * m.blast_rate_per_crew_day * hazard,
+        patrols * m.patrol_blast_rate_per_patrol_day * hazard,
+    )
+
+
+def blast_rate(world: World, sector: Sector, t: float) -> float:
+    """Blasts per day north of the MDL in ``sector`` (crews and patrols)."""
+    return sum(north_blast_rates(world, sector, t))
 
 
 def patrol_blast_rate(world: World, sector: Sector, t: float) -> float:
@@ -65,22 +74,33 @@ def patrol_blast_rate(world: World, sector: Sector, t: float) -> float:
 def blast_process(world: World, sector: Sector) -> Generator[simpy.Event, object, None]:
     m = world.s.mines
     stream = world.streams(f"mines.{sector.name}")
-    scale = m.blast_rate_per_crew_day * _clearance(world, m.clearance_effort, 0.0)
+    clear = _clearance(world, m.clearance_effort, 0.0)
+    patrols = sector.dprk.groups * m.patrol_blast_rate_per_patrol_day * clear
 
     def majorant(t: float) -> tuple[float, float]:
-        """Most crews this season x densest minefield by the piece's end x most rain."""
+        """Most crews this season and every patrol x densest minefield by the piece's end x
+        most rain."""
         crews, until = crew_ceiling(sector, t)
         rain, rain_until = rain_ceiling(world, t)
         until = min(until, rain_until)
         laid = sector.lay_rate * sector.max_crews * until if sector.lay_rate > 0.0 else 0.0
         density = min(sector.max_density, sector.p.mine_density + laid)
-        return crews * scale * density * (1.0 + rain), until
+        exposed = crews * m.blast_rate_per_crew_day * clear + patrols
+        return exposed * density * (1.0 + rain), until
 
     def blast() -> None:
-        killed, injured = stream.poisson(m.killed_mean), stream.poisson(m.injured_mean)
-        crew_blast(
-            world, sector, killed, injured, stream, blame=stream.random() < m.blame_probability
-        )
+        on_crews, on_patrols = north_blast_rates(world, sector, world.env.now)
+        crew = stream.random() * (on_crews + on_patrols) < on_crews
+        blame = stream.random() < m.blame_probability
+        if crew:
+            killed, injured = stream.poisson(m.killed_mean), stream.poisson(m.injured_mean)
+            crew_blast(world, sector, killed, injured, stream, blame)
+            return
+        killed = stream.poisson(m.patrol_killed_mean)
+        injured = stream.poisson(m.patrol_injured_mean)
+        ev = world.record("mine_blast", "DPRK", sector.name, -1, killed, injured)
+        if blame:
+            world.record("blame_statement", "DPRK", sector.name, cause=ev.id)
 
     yield from thinned_poisson(
         world.env,
@@ -211,6 +231,6 @@ def _reprisal(
 
 def start(world: World) -> None:
     for sector in world.sectors:
-        if sector.max_crews:
+        if sector.max_crews or sector.dprk.groups:
             world.env.process(blast_process(world, sector))
     world.env.process(patrol_blast_process(world))

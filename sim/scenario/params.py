@@ -163,17 +163,17 @@ class MinesParams:
     )
     patrol_blast_rate_per_patrol_day: float = param(
         unit="1/patrol-day",
-        doc="blast rate for one ROK patrol on the line at south mine density 1, no rain",
+        doc="blast rate for one patrol on the line at mine density 1 on its side, no rain",
         **NONNEG,
     )
     rok_clearance_effort: float = param(
         unit="share 0-1", doc="ROK effort put into clearing its patrol paths", **P
     )
     patrol_killed_mean: float = param(
-        unit="persons/blast", doc="mean killed per blast on a ROK patrol (Poisson)", **NONNEG
+        unit="persons/blast", doc="mean killed per blast on a patrol (Poisson)", **NONNEG
     )
     patrol_injured_mean: float = param(
-        unit="persons/blast", doc="mean injured per blast on a ROK patrol (Poisson)", **NONNEG
+        unit="persons/blast", doc="mean injured per blast on a patrol (Poisson)", **NONNEG
     )
     investigation_days: float = param(
         unit="days", doc="mean time ROK takes to attribute a blast on its side", **DAYS
