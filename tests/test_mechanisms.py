@@ -27,7 +27,7 @@ from model_helpers import (
 from scipy import stats
 
 from sim.model.replication import run_replication, simulate
-from sim.model.response import Reaction, reaction_weights
+from sim.model.response import Reaction, option_weights
 from sim.model.thinning import thinned_poisson
 from sim.rng import Stream, Streams, seed_words
 
@@ -248,16 +248,19 @@ def test_loudspeakers_stay_off_when_no_wave_can_switch_them_on():
 
 
 # --- responses and tension ------------------------------------------------------------------
+def menu(mirror_rung: int, escalate_rung: int) -> tuple:
+    """The four answers: ignore (implicit), protest, mirror, escalate."""
+    return (
+        (Reaction.PROTEST, 0),
+        (Reaction.MIRROR, mirror_rung),
+        (Reaction.ESCALATE, escalate_rung),
+    )
+
+
 def test_stream_choice_matches_the_reaction_weights():
     side = baseline().response.dprk
-    w = reaction_weights(
-        side,
-        tension=5.0,
-        deliberate=True,
-        boldness=0.5,
-        incident_rung=1,
-        mirror_rung=1,
-        escalate_rung=4,
+    w = option_weights(
+        side, tension=5.0, deliberate=True, boldness=0.5, incident_rung=1, options=menu(1, 4)
     )
     stream = Streams(SEED, 0)("choice")
     n = 20000
@@ -271,7 +274,7 @@ def test_escalation_becomes_more_likely_with_tension_and_less_with_rung():
     side = baseline().response.rok
 
     def p_escalate(t: float, rung: int) -> float:
-        w = reaction_weights(side, t, True, 0.0, rung, rung, rung + 1)
+        w = option_weights(side, t, True, 0.0, rung, menu(rung, rung + 1))
         return w[3] / sum(w)
 
     assert p_escalate(10.0, 3) > p_escalate(1.0, 3)

@@ -62,24 +62,6 @@ def option_weights(
     return out
 
 
-def reaction_weights(
-    side: SideParams,
-    tension: float,
-    deliberate: bool,
-    boldness: float,
-    incident_rung: int,
-    mirror_rung: int,
-    escalate_rung: int,
-) -> list[float]:
-    """Unnormalised probabilities of IGNORE, PROTEST, MIRROR, ESCALATE."""
-    menu = (
-        (Reaction.PROTEST, 0),
-        (Reaction.MIRROR, mirror_rung),
-        (Reaction.ESCALATE, escalate_rung),
-    )
-    return option_weights(side, tension, deliberate, boldness, incident_rung, menu)
-
-
 def side_params(world: World, actor: str) -> SideParams:
     r = world.s.response
     return r.dprk if actor == "DPRK" else r.rok
