@@ -4,6 +4,7 @@
     python3 dev.py demo     # compare every 2024 what-if with the baseline, plots to results/
     python3 dev.py test     # the whole test suite (extra arguments go to pytest)
     python3 dev.py figures  # run experiments/*.toml and copy the README's figures to docs/
+    python3 dev.py fit      # refit baseline_2024's shipped posterior; score June 2024 out of sample
 
 Only Python 3.11+ is needed; everything else is installed into .venv from PyPI.
 """
@@ -106,13 +107,82 @@ def figures(py: Path, extra: list[str]) -> int:
     return 0
 
 
+RECORD = "sim/data/events_2023-11_to_2024-06.csv"
+FIT_FIGURES = ("fit_waves.png", "fit_marginals.png", "fit_predictive.png")
+
+
+def fit(py: Path, extra: list[str]) -> int:
+    """The shipped fit and the README's out-of-sample test, each step a dmzsim command:
+
+    1. fit baseline_2024 to the whole record (2023-11-23..2024-06-30) and the episodes, and
+       ship its posterior as scenarios/baseline_2024.posterior.csv;
+    2. fit it again to the record up to 2024-05-31 only;
+    3. forecast June 2024 with each posterior and with the point values, and score each
+       forecast against the record of June (`dmzsim score`)."""
+    dmz = [str(py), "-m", "sim"]
+    window = ["--observed", RECORD, "--from", "2023-11-23", "--seed", "2024", "--force"]
+    full, may = ROOT / "results" / "fit-full", ROOT / "results" / "fit-to-may"
+    steps = [
+        [*dmz, "fit", "baseline_2024", *window, "--to", "2024-06-30", "--out", str(full), *extra],
+        [*dmz, "fit", "baseline_2024", *window, "--to", "2024-05-31", "--out", str(may), *extra],
+    ]
+    forecasts = {
+        "june-out-of-sample": str(may / "posterior.csv"),
+        "june-in-sample": str(full / "posterior.csv"),
+        "june-point-values": "none",
+    }
+    for name, posterior in forecasts.items():
+        out = str(ROOT / "results" / name)
+        steps.append(
+            [
+                *dmz,
+                "run",
+                "baseline_2024",
+                "-n",
+                "1000",
+                "--seed",
+                "2024",
+                "--posterior",
+                posterior,
+                "--out",
+                out,
+                "--force",
+                "--plots",
+                "highest_rung",
+            ]  # fmt: skip
+        )
+        steps.append(
+            [
+                *dmz,
+                "score",
+                out,
+                "--observed",
+                RECORD,
+                "--from",
+                "2024-06-01",
+                "--to",
+                "2024-06-30",
+            ]  # fmt: skip
+        )
+    for i, cmd in enumerate(steps):
+        if code := subprocess.run(cmd, cwd=ROOT).returncode:
+            return code
+        if i == 0:  # the shipped posterior and the README's figures of the fit
+            shipped = ROOT / "scenarios" / "baseline_2024.posterior.csv"
+            shipped.write_bytes((full / "posterior.csv").read_bytes())
+            for plot in FIT_FIGURES:
+                made = full / "plots" / plot
+                (ROOT / "docs" / "figures" / plot).write_bytes(made.read_bytes())
+    return 0
+
+
 def main(argv: list[str]) -> int:
     if sys.version_info < (3, 11):
         print("dev.py: dmzsim needs Python 3.11 or newer", file=sys.stderr)
         return 2
-    jobs = {"demo": demo, "test": test, "figures": figures}
+    jobs = {"demo": demo, "test": test, "figures": figures, "fit": fit}
     if not argv or argv[0] not in jobs:
-        print("usage: python3 dev.py demo|test|figures [extra arguments]", file=sys.stderr)
+        print("usage: python3 dev.py demo|test|figures|fit [extra arguments]", file=sys.stderr)
         return 2
     py = ensure_venv()
     return jobs[argv[0]](py, argv[1:])

@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # imported for real inside the commands, to keep start-up fas
     from sim.experiment.backends import Backend
     from sim.experiment.design import Design
     from sim.experiment.engine import Experiment
+    from sim.experiment.parameters import ParameterTable
     from sim.experiment.store import Points, Store
 
 # The headline: measures of escalation only, none of which can fall when escalation rises
@@ -203,16 +204,47 @@ def scenario_experiment(
     from sim.results import write_results
 
     check_counts(args)
+    files = [args.scenario] if kind == "run" else list(args.scenarios)
+    tables, used = posteriors(args, files, scenarios, {})
+    args.posterior_used = used
     seed_of(args)
-    exp = Experiment(kind, tuple(scenarios), args.seed, args.events)
+    exp = Experiment(kind, tuple(scenarios), args.seed, args.events, tables=tables)
     default = f"{scenarios[0].name if kind == 'run' else 'compare'}-n{args.n}-seed{args.seed}"
 
     def write(store: Store, folder: Path, report: dict) -> dict:
+        report["posterior"] = used
         return write_results(
             store, scenarios, folder, report, events=args.events, fmt=args.format, only=args.plots
         )
 
     return experiment(args, argv, exp, default, write)
+
+
+def posteriors(
+    args: argparse.Namespace,
+    files: Sequence[str],
+    scenarios: Sequence[Scenario],
+    swept: dict[str, str],
+) -> tuple[tuple[ParameterTable | None, ...], dict[str, object]]:
+    """Each scenario's posterior (``--posterior``, or the one shipped beside a file it
+    extends), with a note of what it holds and which of its parameters something else set."""
+    from sim.experiment.parameters import override_paths, resolve
+
+    sets = override_paths(args.set) | swept
+    tables, used = [], {}
+    for arg, s in zip(files, scenarios, strict=True):
+        r = resolve(args.posterior, scenario_path(arg), s, sets)
+        tables.append(r.table)
+        used[s.name] = r.describe()
+        if r.table is not None:
+            note(
+                args,
+                f"{s.name}: parameters drawn per replication from the posterior "
+                f"{r.table.source} ({len(r.table)} sets of {len(r.table.paths)} parameters)",
+            )
+        for path, who in r.overridden.items():
+            note(args, f"{s.name}: {path} set by {who}, not by the posterior")
+    return tuple(tables), used
 
 
 def drive(
@@ -268,7 +300,15 @@ def cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
     scenario = load(args.scenario, args.set)
     _, tables = scenario_experiment(args, argv, "run", [scenario])
-    print(f"# {scenario.name}: {args.n} replications, seed {args.seed}")
+    used = args.posterior_used[scenario.name]
+    print(
+        f"# {scenario.name}: {args.n} replications, seed {args.seed}; "
+        + (
+            f"fitted parameters drawn from {used['file']} ({used['rows']} sets)"
+            if used
+            else "point values (no posterior)"
+        )
+    )
     print(format_table(headline_rows(tables["summary"][scenario.name])))
     if scenario.name in tables["forecast"]:
         print(f"\n# Forecast {FORECAST[0]} to {FORECAST[1]} (mean, median and 90% interval)")
@@ -344,12 +384,21 @@ def sweep_experiment(
 
     check_counts(args)
     base, design, scenarios = build_sweep(args, method)
-    exp = Experiment(kind, tuple(scenarios), args.seed, args.events, trajectories=False)
+    swept = {name: "--param" for name in design.names}
+    (table,), used = posteriors(args, [args.scenario], [base], swept)
+    exp = Experiment(
+        kind,
+        tuple(scenarios),
+        args.seed,
+        args.events,
+        trajectories=False,
+        tables=(table,) * len(scenarios) if table is not None else (),
+    )
     default = f"{kind}-{base.name}-{design.method}-n{args.n}-seed{args.seed}"
     points = (design.columns(), design.rows([s.name for s in scenarios]))
 
     def run_write(store: Store, folder: Path, report: dict) -> Any:
-        report |= {"base_scenario": scenario_to_dict(base)}
+        report |= {"base_scenario": scenario_to_dict(base), "posterior": used}
         return write(store, folder, report, design, scenarios)
 
     note(args, f"{len(scenarios)} design points x {args.n} replications each")
@@ -476,6 +525,7 @@ def cmd_experiment(args: argparse.Namespace, argv: Sequence[str]) -> int:
         ("--workers", args.workers),
         ("--scheduler", args.scheduler),
         ("--batch-size", args.batch_size),
+        ("--posterior", args.posterior),
     )
     switches = (("--quiet", args.quiet), ("--resume", args.resume), ("--force", args.force))
     options: list[tuple[str, str | None]] = [(f, str(v)) for f, v in valued if v is not None]
@@ -569,6 +619,182 @@ def cmd_calibrate(args: argparse.Namespace, argv: Sequence[str]) -> int:
     return 0
 
 
+def fit_episodes(text: str) -> list[str]:
+    from sim.inference.statistics import EPISODES
+
+    if text.strip().lower() == "none":
+        return []
+    names = [t.strip() for t in text.split(",") if t.strip()]
+    unknown = [n for n in names if n not in EPISODES]
+    if unknown or not names or len(set(names)) != len(names):
+        raise InputError(
+            "--episodes", None, text, f"'none' or distinct names from {', '.join(EPISODES)}"
+        )
+    return names
+
+
+def cmd_fit(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from sim.analysis.record import load_record
+    from sim.experiment.backends import check_options, make_backend
+    from sim.fit_results import prepare_folder, write_fit_results
+    from sim.inference.fit import Runner, Settings, build_problem, run_fit
+    from sim.inference.statistics import record_statistics
+    from sim.score_results import Span, check_window, parse_window
+
+    settings = Settings(
+        waves=args.waves,
+        points=args.points,
+        replications=args.replications,
+        cutoff=args.cutoff,
+        particles=args.particles,
+        alpha=args.alpha,
+        min_acceptance=args.min_acceptance,
+        generations=args.generations,
+        predictive=args.predictive,
+    )
+    settings.check()
+    check_options(args.backend, args.workers, args.scheduler)
+    first, last = parse_window(args.from_, args.to)
+    main_file = scenario_path(args.scenario)
+    main = load(args.scenario, args.set)
+    record = load_record(args.observed)
+    check_window([Span(main.name, main.start_date, main.end_date, 0)], record, first, last)
+    window = record_statistics(record, first, last)
+    episodes = {
+        name: (scenario_path(name), load(name, args.set)) for name in fit_episodes(args.episodes)
+    }
+    problem = build_problem(main_file, main, episodes, window, last)
+    folder = Path(args.out) if args.out else Path("results") / f"fit-{main.name}-to{last}"
+    seed = prepare_folder(folder, args, problem, settings, argv, lambda text: note(args, text))
+    backend = make_backend(args.backend, args.workers, args.scheduler)
+    started = time.perf_counter()
+    try:
+        runner = Runner(
+            problem,
+            folder,
+            backend,
+            seed,
+            resume=args.resume,
+            quiet=args.quiet,
+            note=lambda text: note(args, text),
+        )
+        fit = run_fit(runner, settings, seed)
+    except KeyboardInterrupt:
+        print(
+            f"dmzsim fit: interrupted; finished stages are kept in {folder}/ - run the same "
+            "command with --resume to go on",
+            file=sys.stderr,
+        )
+        return 130
+    finally:
+        backend.close()
+    seconds = time.perf_counter() - started
+    tables = write_fit_results(folder, problem, fit, settings, seed, argv, seconds, args.format)
+    print(
+        f"# fit of {main.name} to {args.observed} {first}..{last}"
+        + (f" and the episodes {', '.join(episodes)}" if episodes else "")
+        + f"; seed {seed}; {fit.simulated} replications in {seconds:.0f} s"
+    )
+    print(format_fit(tables))
+    note(args, f"results in {folder}/ (posterior.csv, plots in {folder / 'plots'}/)")
+    return 0
+
+
+def format_fit(tables: dict[str, list[dict]]) -> str:
+    from sim.analysis.tables import format_table
+
+    waves = [
+        {k: r[k] for k in ("wave", "points", "ruled_out_share", "remaining_share")}
+        for r in tables["waves"]
+    ]
+    params = [
+        {
+            "parameter": r["parameter"],
+            "prior": r["prior"],
+            "point": r["point_value"],
+            "posterior median": r["posterior_median"],
+            "90% interval": f"[{r['posterior_p05']:.3g}, {r['posterior_p95']:.3g}]",
+        }
+        for r in tables["parameters"]
+    ]
+    check = [
+        {
+            "statistic": r["statistic"][:44],
+            "observed": r["observed"],
+            "mean": r["mean"],
+            "90% interval": f"[{r['p05']:g}, {r['p95']:g}]",
+            "inside": "yes" if r["inside_90"] else "NO",
+        }
+        for r in tables["predictive"]
+    ]
+    return "\n\n".join(
+        [
+            "# history matching: share of the prior ruled out after each wave",
+            format_table(waves),
+            "# posterior (weighted particles of the last ABC generation)",
+            format_table(params),
+            "# posterior predictive check: observed value against the predictive interval",
+            format_table(check),
+        ]
+    )
+
+
+def cmd_score(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    import textwrap
+
+    from sim.analysis.tables import format_table
+    from sim.score_results import crps_sums, printed_rows, score_results, split_trivial
+
+    def wrap(text: str) -> str:  # a note of at most 100 columns; paths are never split
+        return textwrap.fill(
+            text, 100, initial_indent="# ", subsequent_indent="#   ", break_long_words=False,
+            break_on_hyphens=False,
+        )  # fmt: skip
+
+    scored = score_results(
+        args.results,
+        args.observed,
+        args.first,
+        args.last,
+        out=args.out,
+        mapping=args.mapping,
+        fmt=args.format,
+    )
+    rec = scored.record
+    print(f"# {args.results} against {rec.path}, {scored.first} to {scored.last}")
+    for span in scored.spans:
+        pre = scored.persistence[span.name]
+        past = (
+            f"persistence: the record's rates from {pre[0]} to {pre[1]}"
+            if pre
+            else "no persistence: the window starts where the record does"
+        )
+        print(f"\n# {span.name}: {span.replications} replications; {past}")
+        mine = [r for r in scored.rows if r["scenario"] == span.name]
+        shown, left = split_trivial(mine)
+        print(format_table(printed_rows(shown)))
+        sums = crps_sums(mine)
+        print(
+            f"# summed over the {sums['quantities']:.0f} monthly counts: CRPS "
+            f"{sums['crps']:.3g}, persistence {sums['crps_persistence']:.3g} (skill "
+            f"{sums['skill_persistence']:.3g})"
+        )
+        if left:
+            text = "not shown (the record, every replication and every baseline: 0): "
+            print(wrap(text + ", ".join(left)))
+    notes = [
+        "skill = 1 - crps / crps of the baseline; -: no baseline; -inf: the baseline was exact "
+        "and the model was not",
+        "not scored (the record does not count them, counts only that they happened, or the "
+        "scenario schedules them): " + ", ".join(rec.unscored_types()),
+        "written: " + ", ".join(str(p) for p in scored.files),
+    ]
+    print()
+    for text in notes:
+        print(wrap(text))
+    return 0
+
+
 # --- the parser -----------------------------------------------------------------------------
 def build_parser() -> Parser:
     p = Parser(prog="dmzsim", description="Discrete-event simulation of escalation on the DMZ.")
@@ -626,6 +852,14 @@ def build_parser() -> Parser:
             help="override a parameter (repeatable)",
         )
 
+    def posterior(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument(
+            "--posterior",
+            metavar="FILE|none",
+            help="draw each replication's fitted parameters from this posterior CSV (default: "
+            "the posterior shipped beside the scenario or a file it extends; none: point values)",
+        )
+
     def outcome_option(sp: argparse.ArgumentParser, text: str, required: bool = False) -> None:
         sp.add_argument(
             "--outcome",
@@ -654,6 +888,7 @@ def build_parser() -> Parser:
     common(r, 1000)
     engine(r)
     overrides(r)
+    posterior(r)
     outputs(r, RUN_PLOTS)
     r.set_defaults(func=cmd_run)
 
@@ -663,6 +898,7 @@ def build_parser() -> Parser:
     common(c, 1000)
     engine(c)
     overrides(c)
+    posterior(c)
     outputs(c, RUN_PLOTS)
     c.set_defaults(func=cmd_compare)
 
@@ -703,6 +939,7 @@ def build_parser() -> Parser:
     common(w, 200)
     engine(w)
     overrides(w)
+    posterior(w)
     outputs(w, SWEEP_PLOTS)
     w.set_defaults(func=cmd_sweep)
 
@@ -720,6 +957,7 @@ def build_parser() -> Parser:
     common(g, 20)
     engine(g)
     overrides(g)
+    posterior(g)
     outputs(g, SENSITIVITY_PLOTS)
     g.set_defaults(func=cmd_sensitivity)
 
@@ -749,16 +987,83 @@ def build_parser() -> Parser:
     e.add_argument("--workers", type=int)
     e.add_argument("--scheduler", metavar="tcp://HOST:PORT")
     e.add_argument("--batch-size", type=int)
+    e.add_argument("--posterior", metavar="FILE|none", help="instead of the file's posterior")
     e.add_argument("--quiet", action="store_true")
     e.add_argument("--resume", action="store_true")
     e.add_argument("--force", action="store_true")
     e.set_defaults(func=cmd_experiment)
+
+    f = sub.add_parser(
+        "fit", help="fit the scenario's [priors] to a record and episodes (history matching, ABC)"
+    )
+    f.add_argument("scenario", help="scenario file or bundled name (needs a [priors] table)")
+    f.add_argument("--observed", required=True, metavar="CSV", help="the record of events")
+    f.add_argument("--from", dest="from_", required=True, metavar="DATE", help="window start")
+    f.add_argument("--to", required=True, metavar="DATE", help="window end (inclusive)")
+    f.add_argument(
+        "--episodes",
+        default="aug2015,oct2014,jun2020",
+        metavar="A,B|none",
+        help="historical episodes to match as well (default aug2015,oct2014,jun2020)",
+    )
+    f.add_argument("--waves", type=int, default=3, help="history-matching waves (default 3)")
+    f.add_argument("--points", type=int, default=200, help="parameter sets per wave (200)")
+    f.add_argument(
+        "--replications", type=int, default=20, help="replications per set in a wave (20)"
+    )
+    f.add_argument("--cutoff", type=float, default=3.0, help="implausibility cutoff (3)")
+    f.add_argument("--particles", type=int, default=1000, help="ABC population size (1000)")
+    f.add_argument("--alpha", type=float, default=0.5, help="share kept per generation (0.5)")
+    f.add_argument(
+        "--min-acceptance",
+        type=float,
+        default=0.05,
+        help="stop when fewer new particles than this share beat the tolerance (0.05)",
+    )
+    f.add_argument("--generations", type=int, default=12, help="most ABC generations (12)")
+    f.add_argument(
+        "--predictive", type=int, default=1000, help="replications of the predictive check"
+    )
+    f.add_argument("--seed", type=int, default=None, help="root seed (default: drawn)")
+    f.add_argument("--backend", default="process", choices=("serial", "process", "dask"))
+    f.add_argument("--workers", type=int, default=0, help="worker processes (default: cores)")
+    f.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="join this Dask scheduler")
+    f.add_argument("--quiet", action="store_true", help="no progress bar or notes")
+    f.add_argument("--out", help="fit folder (default results/fit-SCENARIO-toDATE)")
+    f.add_argument("--resume", action="store_true", help="go on with the fit stored in --out")
+    f.add_argument("--force", action="store_true", help="replace the fit stored in --out")
+    f.add_argument("--format", default="png", choices=("png", "svg", "pdf"), help="plot format")
+    overrides(f)
+    f.set_defaults(func=cmd_fit)
 
     k = sub.add_parser("calibrate", help="compare a scenario with the record of 2023-11..2024-06")
     k.add_argument("scenario", nargs="?", default="baseline_2024")
     common(k, 1000)
     overrides(k)
     k.set_defaults(func=cmd_calibrate)
+
+    q = sub.add_parser("score", help="score results against an observed record (CRPS, PIT)")
+    q.add_argument("results", help="results folder of dmzsim run or compare")
+    q.add_argument(
+        "--observed",
+        required=True,
+        metavar="CSV",
+        help="record of events (the columns of sim/data/events_2023-11_to_2024-06.csv)",
+    )
+    q.add_argument(
+        "--from", dest="first", required=True, metavar="DATE", help="first day of the window"
+    )
+    q.add_argument(
+        "--to", dest="last", required=True, metavar="DATE", help="last day of the window"
+    )
+    q.add_argument("--out", help="folder for score.csv and plots/ (default: the results folder)")
+    q.add_argument(
+        "--mapping",
+        metavar="CSV",
+        help="record types to model types (default sim/data/record_types.csv)",
+    )
+    q.add_argument("--format", default="png", choices=("png", "svg", "pdf"), help="plot format")
+    q.set_defaults(func=cmd_score)
     return p
 
 

@@ -45,7 +45,8 @@ def replace(obj, **changes):
 
 
 def quiet(s: Scenario) -> Scenario:
-    """Every process off: no crews, patrols, rain, leaflets, statements, drills, talks."""
+    """Every process off: no crews, patrols, rain, leaflets, statements, drills, talks (and no
+    priors: the rates set to 0 here lie outside them, so the world could not be written back)."""
     sectors = tuple(
         dc.replace(p, crews=0, dprk_patrols=0, rok_patrols=0) for p in s.terrain.sectors
     )
@@ -60,6 +61,7 @@ def quiet(s: Scenario) -> Scenario:
             "talks_offer_rate_per_day": 0.0,
         },
         timeline={"events": ()},
+        priors=(),
     )
 
 

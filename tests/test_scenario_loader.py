@@ -570,9 +570,24 @@ def test_round_trip_dict(data):
 def test_round_trip_toml(data):
     data["description"] = 'tab\there "quote" \\ back\u00e9\x01\x7f'
     data["terrain"]["sectors"]["north sector.x"] = data["terrain"]["sectors"]["west"]
+    data["priors"] = {
+        "terrain.sectors.north sector.x.mine_density": {
+            "dist": "beta",
+            "a": 2,
+            "b": 2,
+            "low": 0,
+            "high": 1,
+        },
+        "mines.killed_mean": {"dist": "normal", "mean": 2, "sd": 1, "low": 0, "high": 6},
+    }
     s = build_scenario(data, "f")
+    assert [p.path for p in s.priors] == [
+        "mines.killed_mean",
+        "terrain.sectors.north sector.x.mine_density",
+    ]
     text = scenario_to_toml(s)
     assert build_scenario(tomllib.loads(text), "t") == s
+    assert '\n"mines.killed_mean" = { dist = "normal", mean = 2.0, sd = 1.0, low = 0.0' in text
     for header in (
         "[terrain]",
         "[terrain.sectors.west]",
@@ -580,6 +595,7 @@ def test_round_trip_toml(data):
         "[response.dprk]",
         "[response.rok]",
         "[[timeline.events]]",
+        "[priors]",
     ):
         assert f"\n{header}\n" in text
     assert "start_date = 2024-01-01\n" in text

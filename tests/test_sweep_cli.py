@@ -14,6 +14,7 @@ import pytest
 
 from sim.cli import main
 from sim.experiment.files import read_experiment
+from sim.experiment.parameters import Applier, resolve
 from sim.model.replication import run_replication
 from sim.scenario.loader import load_scenario
 
@@ -55,7 +56,8 @@ def test_one_parameter_grid_sweep(tmp_path, capsys):
 
 def test_a_point_is_the_scenario_run_with_those_values(tmp_path):
     """The store's rows of a point are exactly the replications of the base scenario with the
-    point's values set: the sweep adds nothing and loses nothing."""
+    point's values set (and, as in every run of the baseline, the other fitted parameters
+    drawn from its posterior): the sweep adds nothing and loses nothing."""
     out = tmp_path / "s"
     sweep(out, "--param", "response.roe=*", "--param", "mines.killed_mean=1,3", "-n", "4")
     con = sqlite3.connect(out / "experiment.sqlite")
@@ -67,7 +69,9 @@ def test_a_point_is_the_scenario_run_with_those_values(tmp_path):
     assert len(rows) == 4 * 3 * 2  # one row per replication, with its point's values
     for roe, killed, rep, *outcomes in rows:
         s = load_scenario(BASE, [f"response.roe={roe}", f"mines.killed_mean={killed}"])
-        r = run_replication(s, 4, rep)
+        swept = {"response.roe": "--param", "mines.killed_mean": "--param"}
+        posterior = resolve(None, Path(BASE), s, swept).table
+        r = run_replication(Applier(s, posterior, 4)(rep), 4, rep)
         expected = [r.outcomes[k] for k in ("highest_rung", "killed_mines", "count_mdl_crossing")]
         assert outcomes == expected
 

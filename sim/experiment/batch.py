@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.experiment.parameters import Applier, ParameterTable
 from sim.model.events import EVENT_FIELDS
 from sim.model.replication import run_replication
 from sim.model.result import ReplicationResult
@@ -32,6 +33,7 @@ class Task:
     root_seed: int
     replications: tuple[int, ...]
     keep_events: bool = False
+    table: ParameterTable | None = None  # per-replication parameter sets (a posterior, a fit)
 
 
 @dataclass(frozen=True)
@@ -105,9 +107,10 @@ def paused_gc() -> Iterator[None]:
 
 def run_task(task: Task) -> BatchResult:
     """Run a task's replications (in a worker) and reduce them."""
+    scenario_of = Applier(task.scenario, task.table, task.root_seed)
     with paused_gc():
         results = [
-            run_replication(task.scenario, task.root_seed, i, task.keep_events)
+            run_replication(scenario_of(i), task.root_seed, i, task.keep_events)
             for i in task.replications
         ]
     return reduce_results(task, results)

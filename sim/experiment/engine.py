@@ -26,6 +26,7 @@ from sim.analysis.stats import proportion_ci
 from sim.errors import InputError
 from sim.experiment.backends import Backend
 from sim.experiment.batch import MapTask, Task, run_map_task, run_task
+from sim.experiment.parameters import ParameterTable
 from sim.experiment.sketch import DailySketch
 from sim.experiment.store import STORE_NAME, Points, Store, read_facts
 from sim.model.replication import run_replication
@@ -59,10 +60,16 @@ class Experiment:
     keep_events: bool = False
     # Daily trajectory sketches (about 2.5 MB per scenario): a sweep of many points skips them.
     trajectories: bool = True
+    # Per scenario, the parameter sets its replications take values from (a posterior, a
+    # fit's design); empty or None: the scenario's own point values.
+    tables: tuple[ParameterTable | None, ...] = ()
 
     @property
     def names(self) -> list[str]:
         return [s.name for s in self.scenarios]
+
+    def table(self, i: int) -> ParameterTable | None:
+        return self.tables[i] if self.tables else None
 
     def fingerprint(self) -> str:
         doc = {
@@ -72,6 +79,8 @@ class Experiment:
             "trajectories": self.trajectories,
             "scenarios": [scenario_to_dict(s) for s in self.scenarios],
         }
+        if any(t is not None for t in self.tables):  # older stores keep their fingerprints
+            doc["tables"] = [None if t is None else t.digest() for t in self.tables]
         text = json.dumps(doc, sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()
 
@@ -191,7 +200,7 @@ def plan(
                 size = min(hi, max(lo, math.ceil(GUIDED_SHARE * remaining / workers)))
                 chunk, todo[i] = todo[i][:size], todo[i][size:]
                 remaining -= len(chunk)
-                tasks.append(Task(i, s, exp.root_seed, tuple(chunk), exp.keep_events))
+                tasks.append(Task(i, s, exp.root_seed, tuple(chunk), exp.keep_events, exp.table(i)))
     return tasks, total
 
 
@@ -201,7 +210,7 @@ def replay_unsketched(exp: Experiment, store: Store, sketches: dict[str, DailySk
     pending = store.unsketched()
     for name, reps in pending:
         i, s = by_name[name]
-        result = run_task(Task(i, s, exp.root_seed, tuple(reps)))
+        result = run_task(Task(i, s, exp.root_seed, tuple(reps), table=exp.table(i)))
         sketches[name].add(result.tension, result.rung)
     if pending:
         store.save_sketches(sketches)

@@ -24,13 +24,14 @@ PLOTS["sensitivity"] = SENSITIVITY_PLOTS
 FORMATS = ("png", "svg", "pdf")
 # The keys each command takes (besides description and command).
 KEYS = {
-    "run": ("scenario", "replications", "seed", "set", "output"),
-    "compare": ("scenarios", "replications", "seed", "set", "outcomes", "output"),
+    "run": ("scenario", "replications", "seed", "set", "posterior", "output"),
+    "compare": ("scenarios", "replications", "seed", "set", "posterior", "outcomes", "output"),
     "sweep": (
         "scenario",
         "replications",
         "seed",
         "set",
+        "posterior",
         "params",
         "design",
         "points",
@@ -42,6 +43,7 @@ KEYS = {
         "replications",
         "seed",
         "set",
+        "posterior",
         "params",
         "points",
         "outcomes",
@@ -105,6 +107,16 @@ class _Reader:
             key, value, f"no such scenario file (relative to this file) or bundled name ({names})"
         )
 
+    def posterior(self, value: Any) -> str:
+        """``none``, or a posterior CSV relative to this file's folder."""
+        name = self.text("posterior", value)
+        if name.lower() == "none":
+            return "none"
+        here = self.path.parent / name
+        if not here.is_file():
+            raise self.fail("posterior", value, "'none' or a posterior CSV relative to this file")
+        return str(here)
+
     def params(self, value: Any, prefix: str = "") -> list[str]:
         """``[params]`` as PATH=SPEC: quoted dotted keys or nested tables, SPEC text, a number
         or an array of values (a list)."""
@@ -158,6 +170,8 @@ def read_experiment(path: str | Path) -> ExperimentFile:
     argv += ["--seed", str(r.whole("seed", data["seed"], 0))]
     for item in r.texts("set", data["set"]) if "set" in data else []:
         argv += ["--set", item]
+    if "posterior" in data:
+        argv += ["--posterior", r.posterior(data["posterior"])]
     for item in r.params(data["params"]) if "params" in data else []:
         argv += ["--param", item]
     if "design" in data:

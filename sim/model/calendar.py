@@ -104,6 +104,12 @@ def calendar(start: dt.date) -> Calendar:
     return Calendar(start)
 
 
+def month_end(day: dt.date) -> dt.date:
+    """The last day of ``day``'s month."""
+    nxt = dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    return nxt - dt.timedelta(days=1)
+
+
 def months_between(start: dt.date, end: dt.date) -> tuple[str, ...]:
     """Labels YYYY-MM of every calendar month from start to end, both included."""
     out = []

@@ -1,10 +1,11 @@
 """The parameter table of a scenario file: every leaf parameter with its unit, allowed values,
-meaning, value and source.
+prior, meaning, value and source.
 
 Units, ranges and meanings come from the field metadata of :mod:`sim.scenario.params`; values
 come from the TOML file (through ``tomllib``, following ``extends``); the source of a value is
-the trailing ``# comment`` on the line that sets it. Scheduled timeline events and the
-scenario's name and description are not parameters and are left out.
+the trailing ``# comment`` on the line that sets it; priors come from the scenario's
+``[priors]`` table as the loader resolves it (so the file must be valid). Scheduled timeline
+events and the scenario's name and description are not parameters and are left out.
 
     python -m sim.scenario.describe scenarios/baseline_2024.toml            # print the table
     python -m sim.scenario.describe scenarios/baseline_2024.toml --update docs/ODD.md
@@ -25,13 +26,14 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from sim.scenario.loader import merge_tables
+from sim.errors import InputError
+from sim.scenario.loader import load_scenario, merge_tables
 from sim.scenario.params import Scenario
 
 BEGIN = "<!-- parameters:begin -->"
 END = "<!-- parameters:end -->"
-COLUMNS = ("parameter", "value", "unit", "allowed", "meaning", "source")
-HEADERS = ("Parameter", "Value", "Unit", "Allowed", "Meaning", "Source")
+COLUMNS = ("parameter", "value", "unit", "allowed", "prior", "meaning", "source")
+HEADERS = ("Parameter", "Value", "Unit", "Allowed", "Prior", "Meaning", "Source")
 SKIP_TOP = ("name", "description")  # labels of the scenario, not parameters
 
 KeyPath = tuple[str, ...]
@@ -273,9 +275,11 @@ def parameter_rows(toml_path: str | Path) -> list[dict[str, str]]:
 
     Keys: ``parameter`` (dotted path, e.g. ``mines.killed_mean`` or
     ``terrain.sectors.west.crews``), ``value`` (as written in TOML, empty if unset), ``unit``,
-    ``allowed`` (range or choices), ``meaning`` (the field's doc) and ``source`` (the trailing
-    comment on the line that sets the value, in this file or the one it extends).
+    ``allowed`` (range or choices), ``prior`` (the prior in the scenario's ``[priors]`` table,
+    empty if none), ``meaning`` (the field's doc) and ``source`` (the trailing comment on the
+    line that sets the value, in this file or the one it extends).
     """
+    priors = {p.path: p.describe() for p in load_scenario(toml_path).priors}  # checks the file
     values, sources = read_scenario_file(toml_path)
     rows = []
     for path, f in parameter_fields(values):
@@ -289,6 +293,7 @@ def parameter_rows(toml_path: str | Path) -> list[dict[str, str]]:
                 "value": format_value(value),
                 "unit": str(f.metadata.get("unit", "")),
                 "allowed": allowed_values(f, hint),
+                "prior": priors.get(".".join(path), ""),
                 "meaning": str(f.metadata.get("doc", "")),
                 "source": sources.get(path, ""),
             }
@@ -355,7 +360,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help=f"rewrite the table between {BEGIN} and {END} in this file",
     )
     args = p.parse_args(argv)
-    table = markdown_table(parameter_rows(args.scenario))
+    try:
+        table = markdown_table(parameter_rows(args.scenario))
+    except InputError as err:
+        sys.stderr.write(f"error: {err}\n")
+        return 2
     if args.update:
         doc = Path(args.update)
         doc.write_text(

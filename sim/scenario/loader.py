@@ -31,6 +31,7 @@ from sim.scenario.params import (
     TimelineEvent,
     timeline_fields,
 )
+from sim.scenario.priors import DISTRIBUTIONS, Prior
 
 __all__ = [
     "apply_overrides",
@@ -52,6 +53,8 @@ REQUIRED = "required (set it here or in the scenario it extends)"
 BAD_DATE = "not a valid date (YYYY-MM-DD)"
 SECTORS_PATH = ("terrain", "sectors")
 EVENTS_PATH = ("timeline", "events")
+PRIORS = "priors"  # the table of priors, keyed by dotted path
+WHOLE_ENTRIES = ((PRIORS,),)  # tables whose entries a later file replaces whole, not key by key
 POSTURES = {"loudspeakers": SPEAKER_POSTURES, "roe": ROES}  # posture choices per event type
 
 KeyPath = tuple[str | int, ...]  # a key path; ints index arrays of tables
@@ -82,6 +85,8 @@ def _kind(cls: type, f: dc.Field) -> str:
             return "sectors"
         if item is TimelineEvent:
             return "events"
+        if item is Prior:
+            return "priors"
         raise TypeError(f"unsupported tuple field {cls.__name__}.{f.name}")  # programming error
     leaf = _LEAF_KINDS.get(hint)
     if leaf:
@@ -130,10 +135,43 @@ def iter_parameters(scenario: Scenario | None = None) -> Iterator[tuple[str, dc.
             elif kind == "events":
                 for g in _leaf_fields(TimelineEvent):
                     yield f"{path}[].{g.name}", g
-            else:
+            elif kind != "priors":  # priors describe parameters; they are none
                 yield path, f
 
     yield from walk(Scenario, "")
+
+
+def _parameters_of(s: Scenario) -> dict[str, tuple[KeyPath, str, dc.Field]]:
+    """Every parameter of ``s`` but the timeline's, by dotted path: key path, kind and field
+    (a sector's name is one key, dots and all)."""
+    out: dict[str, tuple[KeyPath, str, dc.Field]] = {}
+
+    def walk(cls: type, prefix: KeyPath) -> None:
+        for f in dc.fields(cls):
+            kind = _kind(cls, f)
+            path = (*prefix, f.name)
+            if kind == "section":
+                walk(_section_type(cls, f), path)
+            elif kind == "sectors":
+                for sector in s.terrain.sectors:
+                    for g in _leaf_fields(SectorParams):
+                        key = (*path, sector.name, g.name)
+                        out[".".join(key)] = (key, _kind(SectorParams, g), g)
+            elif kind not in ("events", "priors"):
+                out[".".join(path)] = (path, kind, f)
+
+    walk(Scenario, ())
+    return out
+
+
+def _value_at(obj: Any, path: KeyPath) -> Any:
+    """The value at a key path of ``_parameters_of`` (sectors picked by name)."""
+    for key in path:
+        if isinstance(obj, tuple):
+            obj = next(item for item in obj if item.name == key)
+        else:
+            obj = getattr(obj, str(key))
+    return obj
 
 
 def _printable(key: str) -> str:
@@ -315,6 +353,8 @@ class _Builder:
             return self.sectors(value, path)
         if kind == "events":
             return self.events(value, path)
+        if kind == "priors":
+            return value  # checked by ``priors`` once the scenario's values are known
         return _convert_leaf(kind, f, value, lambda v, allowed: self.error(path, v, allowed))
 
     def sectors(self, data: Any, path: KeyPath) -> tuple[SectorParams, ...]:
@@ -415,7 +455,9 @@ class _Builder:
         return values
 
     def scenario(self, data: Any) -> Scenario:
-        s = Scenario(**self.table(Scenario, data, ()))
+        values = self.table(Scenario, data, ())
+        priors = values.pop(PRIORS, None)
+        s = Scenario(**values)
         if s.end_date <= s.start_date:
             start, end = s.start_date.isoformat(), s.end_date.isoformat()
             if self.later(("start_date",), ("end_date",)):
@@ -441,7 +483,131 @@ class _Builder:
                     event.sector,
                     _unknown("sector", event.sector, sectors),
                 )
+        if priors is not None:
+            s = dc.replace(s, priors=self.priors(s, priors))
         return s
+
+    def priors(self, s: Scenario, data: Any) -> tuple[Prior, ...]:
+        """The ``[priors]`` table checked against ``s``, sorted by path.
+
+        A prior of a parameter whose value a later source set (a what-if file extending this
+        one, ``--set``, a sweep) is dropped: that source fixed the value."""
+        if not isinstance(data, dict):
+            raise self.error(
+                (PRIORS,),
+                data,
+                'must be a table of inline tables: [priors] then "PATH" = { dist = ..., '
+                "low = ..., high = ... }",
+            )
+        params = _parameters_of(s)
+        out = [self.prior(s, params, path, entry) for path, entry in data.items()]
+        return tuple(sorted((p for p in out if p is not None), key=lambda p: p.path))
+
+    def prior(
+        self,
+        s: Scenario,
+        params: Mapping[str, tuple[KeyPath, str, dc.Field]],
+        path: Any,
+        entry: Any,
+    ) -> Prior | None:
+        """One entry of ``[priors]`` as a Prior, or None when a later source fixed the value."""
+        here: KeyPath = (PRIORS, path)
+        name = f"{PRIORS}.{_toml_str(str(path))}"
+
+        def fail(key: str | None, value: Any, allowed: str) -> InputError:
+            if isinstance(value, dict | list):
+                value = _Brief(value)
+            at = here if key is None else (*here, key)
+            return InputError(self.origin(at), f"{name}.{key}" if key else name, value, allowed)
+
+        if not isinstance(entry, dict):
+            raise fail(
+                None, entry, 'must be an inline table { dist = "...", low = ..., high = ... }'
+            )
+        keys, _, f = self.prior_parameter(s, params, path, entry, fail)
+        dists = ", ".join(f"'{d}'" for d in DISTRIBUTIONS)
+        if "dist" not in entry:
+            raise fail("dist", None, f"required: one of {dists}")
+        dist = entry["dist"]
+        if not isinstance(dist, str) or dist not in DISTRIBUTIONS:
+            raise fail("dist", dist, f"must be one of {dists}")
+        takes = ("dist", *DISTRIBUTIONS[dist])
+        for key, value in entry.items():
+            if key not in takes:
+                raise fail(key, value, f"a '{dist}' prior takes only {', '.join(takes)}")
+        numbers: dict[str, float] = {}
+        for key in DISTRIBUTIONS[dist]:
+            if key not in entry:
+                raise fail(key, None, f"required for a '{dist}' prior ({', '.join(takes)})")
+            value = entry[key]
+            ok = isinstance(value, int | float) and not isinstance(value, bool)
+            if not ok or not math.isfinite(float(value)):
+                raise fail(key, value, "must be a finite number")
+            numbers[key] = float(value)
+        prior = Prior(path, dist, **numbers)
+        problem = prior.problem()
+        if problem:
+            raise fail(None, entry, problem)
+        lo, hi = f.metadata.get("lo"), f.metadata.get("hi")
+        for key, outside in (
+            ("low", lo is not None and prior.low < lo),
+            ("high", hi is not None and prior.high > hi),
+        ):
+            if outside:
+                raise fail(
+                    key,
+                    entry[key],
+                    f"the bounds must lie within what {path} allows: "
+                    + _number_phrase(f, whole=False).removeprefix("must be "),
+                )
+        if self.later(keys, here):
+            return None
+        value = _value_at(s, keys)
+        if not prior.low <= value <= prior.high:
+            raise fail(
+                None,
+                entry,
+                f"excludes {path} = {value!r}, the value the scenario runs with (set in "
+                f"{self.origin(keys)}); a prior must hold it",
+            )
+        return prior
+
+    def prior_parameter(
+        self,
+        s: Scenario,
+        params: Mapping[str, tuple[KeyPath, str, dc.Field]],
+        path: Any,
+        entry: dict,
+        fail: Callable[[str | None, Any, str], InputError],
+    ) -> tuple[KeyPath, str, dc.Field]:
+        """The key path, kind and field of the real-valued parameter a prior names."""
+        real = [p for p, (_, kind, _) in params.items() if kind == "float"]
+        text = str(path)
+        if text in params:
+            keys, kind, f = params[text]
+            if kind == "float":
+                return keys, kind, f
+            what = {"int": "a whole number", "bool": "true or false", "date": "a date"}
+            raise fail(
+                None,
+                entry,
+                f"priors apply to real-valued parameters; this one is {what.get(kind, 'text')}",
+            )
+        if text == "timeline" or text.startswith(("timeline.", "timeline[")):
+            raise fail(
+                None, entry, "priors apply to real-valued parameters, not to timeline events"
+            )
+        head, _, rest = text.partition(".".join(SECTORS_PATH) + ".")
+        sector, _, field = rest.rpartition(".")
+        if not head and sector and field in _fields(SectorParams) and field != "name":
+            names = [x.name for x in s.terrain.sectors]
+            raise fail(None, entry, _unknown("sector", sector, names))
+        raise fail(
+            None,
+            entry,
+            "unknown parameter"
+            + (_did_you_mean(text, real) or "; priors apply to real-valued parameters"),
+        )
 
 
 def build_scenario(data: dict, source: str) -> Scenario:
@@ -480,6 +646,8 @@ def _resolve_override(
         f = _fields(cls).get(name)
         if f is None or (cls is SectorParams and name == "name"):
             raise unknown()
+        if _kind(cls, f) == "priors":
+            raise unknown("unknown parameter: priors are set in a scenario file's [priors] table")
         path.append(name)
         kind = _kind(cls, f)
         rest = len(parts) - i - 1
@@ -621,12 +789,17 @@ def read_toml(path: Path, source: str) -> dict:
         raise InputError(source, None, source, "malformed TOML: nested too deeply") from None
 
 
-def merge_tables(base: dict, top: dict) -> dict:
-    """``top`` deep-merged over ``base``: tables merge key by key, anything else replaces."""
+def merge_tables(base: dict, top: dict, _at: tuple[str, ...] = ()) -> dict:
+    """``top`` deep-merged over ``base``: tables merge key by key, anything else replaces.
+
+    An entry of ``[priors]`` is replaced whole: a uniform prior over a parent's normal one
+    must not keep its ``mean`` and ``sd``.
+    """
     out = dict(base)
+    whole = _at in WHOLE_ENTRIES
     for key, value in top.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = merge_tables(out[key], value)
+        if not whole and isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merge_tables(out[key], value, (*_at, key))
         else:
             out[key] = copy.deepcopy(value)
     return out
@@ -685,6 +858,15 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
     return load_variants(path, overrides, [()])[0]
 
 
+def chain_sources(path: str | Path) -> tuple[list[str], dict[KeyPath, str]]:
+    """The files of a scenario's ``extends`` chain (root first) and, for every key, the file
+    that set it last: what a posterior needs to know which values a what-if changed."""
+    origins: dict[KeyPath, str] = {}
+    order: list[str] = []
+    _read_chain(Path(path), str(path), [], origins, order)
+    return order, origins
+
+
 def load_variants(
     path: str | Path,
     overrides: Sequence[str],
@@ -724,6 +906,8 @@ def _to_dict(obj: Any) -> dict:
             out[f.name] = {s.name: _to_dict(s) for s in value}
         elif kind == "events":
             out[f.name] = [_to_dict(e) for e in value]
+        elif kind == "priors":
+            out[f.name] = {p.path: p.to_table() for p in value}
         else:
             out[f.name] = _plain(value)
     return out
@@ -798,6 +982,8 @@ def _emit(obj: Any, header: list[str], lines: list[str]) -> None:
             if not value:
                 leaves.append(f"{name} = []")
             later.append(functools.partial(_emit_events, value, [*header, name], lines))
+        elif kind == "priors":
+            later.append(functools.partial(_emit_priors, value, [*header, name], lines))
         else:
             leaves.append(f"{name} = {_toml_value(value)}")
     if header and leaves:
@@ -814,6 +1000,15 @@ def _emit_events(events: Sequence[Any], header: list[str], lines: list[str]) -> 
             f"{_toml_key(f.name)} = {_toml_value(getattr(event, f.name))}"
             for f in _own_fields(event)
         )
+
+
+def _emit_priors(priors: Sequence[Prior], header: list[str], lines: list[str]) -> None:
+    """``[priors]`` with one inline table per prior, keyed by the quoted dotted path."""
+    if priors:
+        lines.extend(["", f"[{'.'.join(header)}]"])
+    for p in priors:
+        table = ", ".join(f"{k} = {_toml_value(v)}" for k, v in p.to_table().items())
+        lines.append(f"{_toml_str(p.path)} = {{ {table} }}")
 
 
 def scenario_to_toml(s: Scenario) -> str:

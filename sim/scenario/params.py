@@ -9,10 +9,11 @@ world at the start (an episode may set them); the rest are shared behaviour and 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from sim.scenario.fields import param, section
+from sim.scenario.priors import Prior
 
 P: dict[str, Any] = {"lo": 0.0, "hi": 1.0}  # a probability or a share
 NONNEG: dict[str, Any] = {"lo": 0.0}
@@ -658,6 +659,13 @@ class Scenario:
     diplomacy: DiplomacyParams = section("diplomatic moves and crisis diplomacy")
     escalation: EscalationParams = section("tension and the ladder")
     timeline: TimelineParams = section("scheduled events")
+    priors: tuple[Prior, ...] = field(
+        default=(),
+        metadata={
+            "doc": "priors of the uncertain real-valued parameters, by dotted path (sorted); "
+            "not parameters themselves: a fit explores them"
+        },
+    )
 
     @property
     def horizon_days(self) -> int:
