@@ -1006,30 +1006,58 @@ def build_parser() -> Parser:
         metavar="A,B|none",
         help="historical episodes to match as well (default aug2015,oct2014,jun2020)",
     )
-    f.add_argument("--waves", type=int, default=3, help="history-matching waves (default 3)")
-    f.add_argument("--points", type=int, default=200, help="parameter sets per wave (200)")
     f.add_argument(
-        "--replications", type=int, default=20, help="replications per set in a wave (20)"
+        "--waves", metavar="N", type=int, default=3, help="history-matching waves (default 3)"
     )
-    f.add_argument("--cutoff", type=float, default=3.0, help="implausibility cutoff (3)")
-    f.add_argument("--particles", type=int, default=1000, help="ABC population size (1000)")
-    f.add_argument("--alpha", type=float, default=0.5, help="share kept per generation (0.5)")
+    f.add_argument(
+        "--points", metavar="N", type=int, default=200, help="parameter sets per wave (200)"
+    )
+    f.add_argument(
+        "--replications",
+        metavar="N",
+        type=int,
+        default=20,
+        help="replications per set in a wave (20)",
+    )
+    f.add_argument(
+        "--cutoff", metavar="I", type=float, default=3.0, help="implausibility cutoff (3)"
+    )
+    f.add_argument(
+        "--particles", metavar="N", type=int, default=1000, help="ABC population size (1000)"
+    )
+    f.add_argument(
+        "--alpha", metavar="SHARE", type=float, default=0.5, help="share kept per generation (0.5)"
+    )
     f.add_argument(
         "--min-acceptance",
+        metavar="SHARE",
         type=float,
         default=0.05,
         help="stop when fewer new particles than this share beat the tolerance (0.05)",
     )
-    f.add_argument("--generations", type=int, default=12, help="most ABC generations (12)")
     f.add_argument(
-        "--predictive", type=int, default=1000, help="replications of the predictive check"
+        "--generations", metavar="N", type=int, default=12, help="most ABC generations (12)"
     )
-    f.add_argument("--seed", type=int, default=None, help="root seed (default: drawn)")
-    f.add_argument("--backend", default="process", choices=("serial", "process", "dask"))
-    f.add_argument("--workers", type=int, default=0, help="worker processes (default: cores)")
+    f.add_argument(
+        "--predictive",
+        metavar="N",
+        type=int,
+        default=1000,
+        help="replications of the posterior predictive check (1000)",
+    )
+    f.add_argument("--seed", metavar="S", type=int, default=None, help="root seed (default: drawn)")
+    f.add_argument(
+        "--backend",
+        default="process",
+        choices=("serial", "process", "dask"),
+        help="where replications run (default: local worker processes)",
+    )
+    f.add_argument(
+        "--workers", metavar="W", type=int, default=0, help="worker processes (default: cores)"
+    )
     f.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="join this Dask scheduler")
     f.add_argument("--quiet", action="store_true", help="no progress bar or notes")
-    f.add_argument("--out", help="fit folder (default results/fit-SCENARIO-toDATE)")
+    f.add_argument("--out", metavar="DIR", help="fit folder (default results/fit-SCENARIO-toDATE)")
     f.add_argument("--resume", action="store_true", help="go on with the fit stored in --out")
     f.add_argument("--force", action="store_true", help="replace the fit stored in --out")
     f.add_argument("--format", default="png", choices=("png", "svg", "pdf"), help="plot format")
