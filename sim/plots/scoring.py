@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import os
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -85,6 +86,10 @@ def interval_plot(
 
     monthly = [r for r in rows if r["kind"] == "count" and r["month"] != "window"]
     months = sorted({r["month"] for r in monthly})
+    # a type that stayed at zero in the record and in every replication has nothing to show
+    busy = {r["event_type"] for r in monthly if r["observed"] or r["p95"]}
+    quiet = [t for t in types if t not in busy]
+    types = [t for t in types if t in busy] or list(types[:1])
     cols = min(3, max(1, len(types)))
     nrows = max(1, math.ceil(len(types) / cols))
     width = max(4.0, 0.55 * len(months) + 2.0)
@@ -151,8 +156,9 @@ def interval_plot(
     ]
     fig.legend(handles=handles, loc="outside lower center", ncols=min(6, len(handles)),
                fontsize="small")  # fmt: skip
-    fig.suptitle(
-        "Observed counts against the model's predictive intervals, by month",
-        fontsize="medium",
-    )
+    title = "Observed counts against the model's predictive intervals, by month"
+    if quiet:
+        title += "\n(zero in the record and in every replication, not drawn: " + ", ".join(quiet)
+        title += ")"
+    fig.suptitle(textwrap.fill(title, 110), fontsize="medium")
     return _save(fig, path)
