@@ -86,7 +86,10 @@ def demo(py: Path, extra: list[str]) -> int:
 
 
 def test(py: Path, extra: list[str]) -> int:
-    code = subprocess.run([str(py), "-m", "pytest", *extra], cwd=ROOT).returncode
+    # one pytest worker per core (pytest-xdist) unless the caller chose: -n 0 runs in one process
+    chose = any(a.startswith(("-n", "--numprocesses")) for a in extra)
+    spread = [] if chose else ["-n", "auto"]
+    code = subprocess.run([str(py), "-m", "pytest", *spread, *extra], cwd=ROOT).returncode
     if code == 5:
         print("dev.py: pytest collected no tests; that is a failure", file=sys.stderr)
         return 1

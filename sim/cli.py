@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from sim import __version__
 from sim.errors import InputError
 from sim.plots.names import RUN_PLOTS, SENSITIVITY_PLOTS, SWEEP_PLOTS
-from sim.scenario.loader import BUNDLED
+from sim.scenario import bundled
 from sim.scenario.params import Scenario
 
 if TYPE_CHECKING:  # imported for real inside the commands, to keep start-up fast
@@ -54,11 +54,19 @@ def scenario_path(arg: str) -> Path:
     p = Path(arg)
     if p.is_file():
         return p
-    bundled = BUNDLED / f"{arg}.toml"
-    if bundled.is_file():
-        return bundled
-    names = ", ".join(sorted(f.stem for f in BUNDLED.glob("*.toml")))
-    raise InputError(arg, None, arg, f"no such scenario file or bundled scenario ({names})")
+    shipped = bundled.find_scenario(arg)
+    if shipped is not None:
+        return shipped
+    tried = [os.path.abspath(arg)]
+    if (where := bundled.scenario_file(arg)) is not None:  # None: arg has a folder in it
+        tried.append(str(where))
+    raise InputError(
+        arg,
+        None,
+        arg,
+        f"no such scenario file or bundled scenario: tried {', '.join(tried)} "
+        f"(bundled: {', '.join(bundled.scenario_names())})",
+    )
 
 
 def load(arg: str, overrides: Sequence[str]) -> Scenario:
@@ -92,9 +100,9 @@ def seed_of(args: argparse.Namespace) -> int:
         if path.exists() and "root_seed" in (facts := read_facts(path)):
             args.seed = int(facts["root_seed"])
     if args.seed is None:
-        if getattr(args, "resume", False):
-            raise InputError("--resume", None, args.out, "give the run's --seed and --out")
         args.seed = secrets.randbits(32)
+        if getattr(args, "resume", False):  # nothing stored to resume: a new run starts
+            note(args, "--resume: no stored experiment found (give --seed and --out to resume one)")
         note(args, f"seed {args.seed} (drawn; pass --seed {args.seed} to repeat this run)")
     elif args.seed < 0:
         raise InputError("--seed", None, args.seed, "must be a non-negative whole number")
@@ -113,7 +121,9 @@ def headline_rows(rows: list[dict]) -> list[dict]:
 
 
 def plot_names(text: str, allowed: Sequence[str]) -> frozenset[str]:
-    """``--plots a,b``: names checked against the plots this command draws."""
+    """``--plots a,b``: names checked against the plots this command draws; ``none``: none."""
+    if text.strip().lower() == "none":
+        return frozenset()
     names = [t.strip() for t in text.split(",") if t.strip()]
     unknown = [n for n in names if n not in allowed] or ([] if names else [text])
     if unknown:
@@ -146,37 +156,77 @@ def experiment(
 ) -> tuple[Path, Any]:
     """Run (or resume) an experiment into its folder (``--out``, or ``default`` under
     results/), then ``write(store, folder, report)`` its outputs; returns the folder and
-    what ``write`` returned."""
-    from sim.experiment import engine
+    what ``write`` returned. A folder that already holds this experiment, complete for the
+    same request, runs nothing: its outputs are written again from the store."""
+    from sim.experiment import engine, outputs
     from sim.experiment.backends import make_backend
+    from sim.experiment.progress import command_started
+    from sim.experiment.store import STORE_NAME
+    from sim.experiment.store import Store as OpenStore
 
+    clock = command_started()
     folder = Path(args.out) if args.out else Path("results") / default
     started = dt.datetime.now()
-    # the backend first: a missing Dask or a dead scheduler must not leave an empty store behind
-    backend = make_backend(args.backend, args.workers, args.scheduler)
-    try:
-        store = engine.open_store(
-            folder,
-            exp,
-            resume=args.resume,
-            force=args.force,
-            facts={"command": ["dmzsim", *argv], **(facts or {})},
-            points=points,
+    request = {
+        "n": args.n,
+        "precision": args.precision,
+        "max_replications": args.max_replications if args.precision is not None else None,
+    }
+    complete = None if args.force else engine.completed(folder, exp, request)
+    if complete is not None:
+        note(
+            args,
+            f"{folder}/ already holds this experiment, complete ({complete} replications per "
+            "scenario): nothing to run; its outputs are written again from the store",
         )
-    except BaseException:
-        backend.close()
-        raise
-    try:
+        args.n = complete
+        ran_as = ("command", "root_seed", "replications", "overrides", "started")
+        ran_as += ("experiment_file", "backend", "workers", "task_sizes", "seconds")
+        ran_as += ("precision", "max_replications", "widest_half_width")  # what drive adds
+        report = outputs.earlier_report(folder / "manifest.json", ran_as)
+        report["rewritten"] = started.isoformat(timespec="seconds")
+        if args.precision is not None and "widest_half_width" in report:
+            widest = report["widest_half_width"]
+            print(
+                f"# precision: {args.n} replications per scenario; widest 95% half-width of "
+                f"the headline probabilities {widest:.4f} "
+                + ("(target met)" if widest < args.precision else "(cap reached, target missed)")
+            )
+        store = OpenStore(folder / STORE_NAME)
+        where = "already stored"
+        ran = 0.0
+    else:
+        if args.resume and not args.force and engine.held(folder, exp) == "nothing":
+            note(args, f"--resume: nothing is stored in {folder}/ yet; starting the run")
+        # the backend first: a missing Dask or a dead scheduler must not leave an empty store
+        backend = make_backend(args.backend, args.workers, args.scheduler)
+        try:
+            store = engine.open_store(
+                folder,
+                exp,
+                resume=args.resume,
+                force=args.force,
+                facts={"command": ["dmzsim", *argv], **(facts or {})},
+                points=points,
+            )
+        except BaseException:
+            backend.close()
+            raise
         try:
             report = drive(args, exp, store, backend, folder)
+            engine.mark_completed(store, request, args.n)
         except engine.Interrupted:
             done = min(len(store.done(s.name)) for s in exp.scenarios)
+            store.close()
             print(
                 f"dmzsim {args.command}: interrupted; {done} replications per scenario are "
                 f"stored in {folder}/ - run the same command with --resume to finish",
                 file=sys.stderr,
             )
             raise SystemExit(130) from None
+        except BaseException:
+            store.close()
+            raise
         finally:
             backend.close()
         report |= {
@@ -188,10 +238,24 @@ def experiment(
         }
         if args.experiment_file:
             report["experiment_file"] = args.experiment_file
+        where = f"on {backend.name} ({backend.workers} worker(s))"
+        ran = report["seconds"]
+    try:
+        written_at = time.perf_counter()
         written = write(store, folder, report)
-        note(args, f"results in {folder}/ (plots in {folder / 'plots'}/)")
+        if getattr(args, "report", False):
+            note(args, f"report in {report_of(folder)}")
+        plots = f" (plots in {folder / 'plots'}/)" if (folder / "plots").is_dir() else ""
+        note(args, f"results in {folder}/{plots}")
     finally:
         store.close()
+    total = time.perf_counter() - clock
+    wrote = time.perf_counter() - written_at
+    note(
+        args,
+        f"{args.n} replications x {len(exp.scenarios)} scenario(s) {where}: done in "
+        f"{total:.1f} s (replications {ran:.1f} s, outputs {wrote:.1f} s)",
+    )
     return folder, written
 
 
@@ -200,8 +264,9 @@ def scenario_experiment(
 ) -> tuple[Path, dict]:
     """A run or comparison of whole scenarios; returns the folder and the tables written
     (``summary`` and ``forecast`` per scenario, ``compare``)."""
-    from sim.experiment.engine import Experiment
-    from sim.results import write_results
+    from sim.experiment.engine import Experiment, folder_name
+    from sim.experiment.progress import Steps
+    from sim.results import step_count, write_results
 
     check_counts(args)
     files = [args.scenario] if kind == "run" else list(args.scenarios)
@@ -209,13 +274,27 @@ def scenario_experiment(
     args.posterior_used = used
     seed_of(args)
     exp = Experiment(kind, tuple(scenarios), args.seed, args.events, tables=tables)
-    default = f"{scenarios[0].name if kind == 'run' else 'compare'}-n{args.n}-seed{args.seed}"
+    words = [s.name for s in scenarios] if kind == "run" else ["compare", *exp.names]
+    # a command that changes the scenarios or keeps events gets a folder of its own
+    varied = bool(args.set) or args.posterior is not None or args.events
+    default = folder_name(words, exp, args.n, hashed=varied)
 
     def write(store: Store, folder: Path, report: dict) -> dict:
         report["posterior"] = used
-        return write_results(
-            store, scenarios, folder, report, events=args.events, fmt=args.format, only=args.plots
-        )
+        steps = Steps(step_count(len(scenarios), args.events, args.plots), quiet=args.quiet)
+        try:
+            return write_results(
+                store,
+                scenarios,
+                folder,
+                report,
+                events=args.events,
+                fmt=args.format,
+                only=args.plots,
+                progress=steps,
+            )
+        finally:
+            steps.close()
 
     return experiment(args, argv, exp, default, write)
 
@@ -284,12 +363,7 @@ def drive(
             f"headline probabilities {widest:.4f} "
             + ("(target met)" if met else "(cap reached, target missed)")
         )
-    seconds = time.perf_counter() - clock
-    note(
-        args,
-        f"{args.n} replications x {len(exp.scenarios)} scenario(s) on {backend.name} "
-        f"({backend.workers} worker(s)) in {seconds:.1f} s",
-    )
+    seconds = time.perf_counter() - clock  # the whole command's time is noted at its end
     return report | {"task_sizes": list(sizes), "seconds": round(seconds, 3)}
 
 
@@ -309,27 +383,30 @@ def cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
             else "point values (no posterior)"
         )
     )
-    print(format_table(headline_rows(tables["summary"][scenario.name])))
+    print("# mean and its 95% interval: t for means, Wilson for P(...), delta method for shares")
+    summary = headline_rows(tables["summary"][scenario.name])
+    print(format_table(summary, ["outcome", "mean", "ci_lo", "ci_hi", "n"]))
     if scenario.name in tables["forecast"]:
-        print(f"\n# Forecast {FORECAST[0]} to {FORECAST[1]} (mean, median and 90% interval)")
+        print(
+            f"\n# Forecast {FORECAST[0]} to {FORECAST[1]}: mean with the 95% interval of the mean "
+            "(ci_lo, ci_hi);\n# median and 90% predictive interval of one replication (p05, p95)"
+        )
         print(format_table(tables["forecast"][scenario.name]))
     return 0
 
 
 def compare_row(o: Outcome) -> str:
-    """The row of compare.csv an outcome of interest names: a column's mean or P(rung>=K)."""
-    if o.op is None:
-        return o.column
-    assert o.threshold is not None
+    """The row of compare.csv an outcome of interest names: ``highest_rung>=K`` is the table's
+    ``P(rung>=K)``; any other outcome is its own label (computed when asked)."""
     if o.column == "highest_rung" and o.op == ">=" and o.threshold in range(1, 8):
+        assert o.threshold is not None
         return f"P(rung>={int(o.threshold)})"
-    raise InputError(
-        "--outcome", None, o.label, "a compare reports means and highest_rung>=K (K in 1..7)"
-    )
+    return o.label
 
 
 def cmd_compare(args: argparse.Namespace, argv: Sequence[str]) -> int:
-    from sim.analysis.tables import compare_headline, format_table
+    from sim.analysis.tables import compare_headline, format_table, outcome_rows
+    from sim.experiment.store import STORE_NAME, Store
 
     scenarios = [load(a, args.set) for a in args.scenarios]
     names = [s.name for s in scenarios]
@@ -337,11 +414,22 @@ def cmd_compare(args: argparse.Namespace, argv: Sequence[str]) -> int:
         raise InputError("compare", None, names, "scenario names must differ")
     if len(scenarios) < 2:
         raise InputError("compare", None, names, "needs at least two scenarios")
-    rows = [compare_row(o) for o in outcomes_of(args.outcome)] or list(COMPARE_HEADLINE)
+    wanted = outcomes_of(args.outcome)
+    rows = [compare_row(o) for o in wanted] or list(COMPARE_HEADLINE)
     folder, tables = scenario_experiment(args, argv, "compare", scenarios)
+    table = list(tables["compare"])
+    have = {r["outcome"] for r in table}
+    extra = [o for o in wanted if compare_row(o) not in have]
+    if extra:  # conditions the standard table lacks: computed from the store, paired alike
+        store = Store(folder / STORE_NAME, readonly=True)
+        try:
+            cols = [(s.name, store.outcome_columns(s.name)) for s in scenarios]
+            table += outcome_rows(cols, extra)
+        finally:
+            store.close()
     print(f"# {len(scenarios)} scenarios, {args.n} paired replications each, seed {args.seed}")
     print(f"# mean (difference from {names[0]} [95% interval], paired by replication)")
-    print(format_table(compare_headline(tables["compare"], names, rows)))
+    print(format_table(compare_headline(table, names, rows)))
     print(f"# every outcome: {folder / 'compare.csv'}")
     return 0
 
@@ -379,7 +467,7 @@ def sweep_experiment(
     """Run every design point of a sweep as a scenario of one experiment (common random
     numbers across points), then ``write`` the results; returns the folder, what ``write``
     returned and the design."""
-    from sim.experiment.engine import Experiment
+    from sim.experiment.engine import Experiment, folder_name
     from sim.scenario.loader import scenario_to_dict
 
     check_counts(args)
@@ -394,11 +482,13 @@ def sweep_experiment(
         trajectories=False,
         tables=(table,) * len(scenarios) if table is not None else (),
     )
-    default = f"{kind}-{base.name}-{design.method}-n{args.n}-seed{args.seed}"
+    # the parameters and their ranges are in the hash: every design has a folder of its own
+    default = folder_name([kind, base.name, design.method], exp, args.n, hashed=True)
     points = (design.columns(), design.rows([s.name for s in scenarios]))
 
     def run_write(store: Store, folder: Path, report: dict) -> Any:
         report |= {"base_scenario": scenario_to_dict(base), "posterior": used}
+        note(args, f"writing {kind}.csv, plots and manifest.json")
         return write(store, folder, report, design, scenarios)
 
     note(args, f"{len(scenarios)} design points x {args.n} replications each")
@@ -527,7 +617,12 @@ def cmd_experiment(args: argparse.Namespace, argv: Sequence[str]) -> int:
         ("--batch-size", args.batch_size),
         ("--posterior", args.posterior),
     )
-    switches = (("--quiet", args.quiet), ("--resume", args.resume), ("--force", args.force))
+    switches = (
+        ("--quiet", args.quiet),
+        ("--resume", args.resume),
+        ("--force", args.force),
+        ("--report", args.report),
+    )
     options: list[tuple[str, str | None]] = [(f, str(v)) for f, v in valued if v is not None]
     options += [(flag, None) for flag, on in switches if on]
     if args.points is not None and file.command not in ("sweep", "sensitivity"):
@@ -542,46 +637,74 @@ def cmd_experiment(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
 
 def cmd_trace(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from sim.analysis import trace_export as tx
     from sim.model.events import RUNGS
     from sim.model.replication import run_replication
 
+    targets = [(f, v) for f, v in (("--json", args.json), ("--csv", args.csv)) if v]
+    if [v for _, v in targets].count(tx.STDOUT) > 1:
+        raise InputError("--json/--csv", None, tx.STDOUT, "only one of them can go to stdout")
+    for flag, value in targets:
+        tx.check_target(flag, value)
+    if args.plot:
+        tx.check_target("--plot", args.plot, suffixes=(".png", ".svg", ".pdf"), stdout=False)
     scenario = load(args.scenario, args.set)
     if args.replication < 0:
         raise InputError("--replication", None, args.replication, "must be >= 0")
     if args.seed < 0:
         raise InputError("--seed", None, args.seed, "must be a non-negative whole number")
+    # the replication's own parameter set, as `run` drew it (the default posterior, or none)
+    (table,), _ = posteriors(args, [args.scenario], [scenario], {})
+    if table is not None:
+        from sim.experiment.parameters import Applier
+
+        scenario = Applier(scenario, table, args.seed)(args.replication)
     r = run_replication(scenario, args.seed, args.replication, keep_events=True)
     events = r.events or ()
-    start = dt.datetime.combine(scenario.start_date, dt.time())
-    print(
-        f"# {scenario.name}, seed {args.seed}, replication {args.replication}: "
-        f"{len(events)} events, highest rung {int(r.outcomes['highest_rung'])} "
-        f"({RUNGS[int(r.outcomes['highest_rung'])]})"
+    top = int(r.outcomes["highest_rung"])
+    head = (
+        f"{scenario.name}, seed {args.seed}, replication {args.replication}: "
+        f"{len(events)} events, highest rung {top} ({RUNGS[top]})"
     )
-    for ev in events:
-        stamp = f"{start + dt.timedelta(days=ev.time):%Y-%m-%d %H:%M}"
-        casualties = f" killed {ev.killed} injured {ev.injured}" if ev.killed or ev.injured else ""
-        where = f" [{ev.sector}]" if ev.sector else ""
-        how = f"{ev.intent}, injected" if ev.injected else ev.intent
-        line = (
-            f"#{ev.id:<4} {stamp} day {ev.time:7.2f}  {ev.actor:<10} {ev.type}{where}"
-            f"  rung {ev.rung}  tension {ev.tension:.2f}{casualties}  ({how})"
-        )
-        chain = []
-        cause = ev.cause
-        while cause >= 0:
-            c = events[cause]
-            chain.append(f"#{c.id} {c.type}" + (" (injected)" if c.injected else ""))
-            cause = c.cause
-        if chain:
-            line += "  <- " + " <- ".join(chain)
-        print(line)
+    to_stdout = any(v == tx.STDOUT for _, v in targets)
+    notes = sys.stderr if to_stdout else sys.stdout
+    rows = tx.trace_rows(events, scenario.start_date) if targets else []
+    about = {
+        "scenario": scenario.name,
+        "seed": args.seed,
+        "replication": args.replication,
+        "start_date": scenario.start_date.isoformat(),
+        "highest_rung": top,
+    }
+    for flag, value in targets:
+        with tx.open_target(flag, value) as fh:
+            if flag == "--json":
+                tx.write_json(fh, rows, about)
+            else:
+                tx.write_csv(fh, rows)
+    if args.plot:
+        from sim.plots.trace import trace_plot  # matplotlib only when drawing
+
+        try:
+            trace_plot(events, scenario.start_date, args.plot, head, end_date=scenario.end_date)
+        except OSError as err:
+            raise InputError("--plot", None, args.plot, f"cannot write: {err.strerror}") from None
+    written = [(f, v) for f, v in [*targets, ("--plot", args.plot)] if v and v != tx.STDOUT]
+    if not to_stdout:  # the event log, unless stdout carries the JSON or CSV
+        print(f"# {head}")
+        for line in tx.log_lines(events, scenario.start_date):
+            print(line)
+    for flag, value in written:
+        print(f"# {flag[2:]}: {value}", file=notes)
     return 0
 
 
 def cmd_scenarios(args: argparse.Namespace, argv: Sequence[str]) -> int:
-    for f in sorted(BUNDLED.glob("*.toml")):
-        print(f"{f.stem:<18} {load(str(f), ()).description}")
+    for name in bundled.scenario_names():
+        print(f"{name:<18} {load(str(bundled.scenario_file(name)), ()).description}")
+    print(f"# in {bundled.SCENARIOS}; experiment files (dmzsim experiment FILE):")
+    for name in bundled.experiment_names():
+        print(f"#   {bundled.experiment_file(name)}")
     return 0
 
 
@@ -795,6 +918,26 @@ def cmd_score(args: argparse.Namespace, argv: Sequence[str]) -> int:
     return 0
 
 
+def cmd_new(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from sim.starter import write_starter
+
+    path = write_starter(args.name, args.from_, args.out)
+    print(f"wrote {path}: extends {args.from_}; check it with: dmzsim validate {path}")
+    return 0
+
+
+def report_of(folder: Path, out: str | None = None) -> Path:
+    """Write the HTML report of a results folder (``dmzsim report``, ``--report``)."""
+    from sim.report import write_report
+
+    return write_report(folder, out)
+
+
+def cmd_report(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    print(f"report: {report_of(Path(args.results), args.out)}")
+    return 0
+
+
 # --- the parser -----------------------------------------------------------------------------
 def build_parser() -> Parser:
     p = Parser(prog="dmzsim", description="Discrete-event simulation of escalation on the DMZ.")
@@ -802,49 +945,69 @@ def build_parser() -> Parser:
     p.set_defaults(experiment_file=None)  # set when `dmzsim experiment` runs a file
     sub = p.add_subparsers(dest="command", required=True, parser_class=Parser)
 
+    def group(sp: argparse.ArgumentParser, title: str) -> Any:
+        """The parser's option group ``title`` (replications, execution, output), made once."""
+        groups = sp.__dict__.setdefault("_dmz_groups", {})
+        if title not in groups:
+            groups[title] = sp.add_argument_group(title)
+        return groups[title]
+
     def common(sp: argparse.ArgumentParser, reps: int) -> None:
-        sp.add_argument("-n", type=int, default=reps, help=f"replications (default {reps})")
-        sp.add_argument("--seed", type=int, default=None, help="root seed (default: drawn)")
-        sp.add_argument(
+        g = group(sp, "replications")
+        g.add_argument("-n", type=int, default=reps, help=f"replications (default {reps})")
+        g.add_argument(
+            "-s", "--seed", metavar="S", type=int, default=None, help="root seed (default: drawn)"
+        )
+        x = group(sp, "execution")
+        x.add_argument(
             "--backend",
             default="process",
             choices=("serial", "process", "dask"),
             help="where replications run (default: local worker processes)",
         )
-        sp.add_argument(
-            "--workers", type=int, default=0, help="worker processes (default: one per core)"
+        x.add_argument(
+            "-j",
+            "--workers",
+            metavar="W",
+            type=int,
+            default=0,
+            help="worker processes (default: one per core)",
         )
-        sp.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="join this Dask scheduler")
-        sp.add_argument("--quiet", action="store_true", help="no progress bar or notes")
+        x.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="join this Dask scheduler")
+        x.add_argument("-q", "--quiet", action="store_true", help="no progress bar or notes")
 
     def engine(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument(
+        x = group(sp, "execution")
+        x.add_argument(
             "--batch-size",
+            metavar="B",
             type=int,
             default=0,
             help="replications per task (default: chosen from a timing of the model)",
         )
-        sp.add_argument(
+        x.add_argument(
             "--resume", action="store_true", help="continue the experiment stored in --out"
         )
-        sp.add_argument(
+        x.add_argument(
             "--force", action="store_true", help="replace whatever experiment --out holds"
         )
-        sp.add_argument(
+        g = group(sp, "replications")
+        g.add_argument(
             "--precision",
             type=float,
             metavar="H",
             help="add replications until every headline probability's 95%% half-width < H",
         )
-        sp.add_argument(
+        g.add_argument(
             "--max-replications",
+            metavar="M",
             type=int,
             default=100_000,
             help="cap for --precision (default 100000)",
         )
 
     def overrides(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument(
+        group(sp, "scenario").add_argument(
             "--set",
             action="append",
             default=[],
@@ -853,7 +1016,7 @@ def build_parser() -> Parser:
         )
 
     def posterior(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument(
+        group(sp, "scenario").add_argument(
             "--posterior",
             metavar="FILE|none",
             help="draw each replication's fitted parameters from this posterior CSV (default: "
@@ -871,16 +1034,20 @@ def build_parser() -> Parser:
         )
 
     def outputs(sp: argparse.ArgumentParser, plots: Sequence[str]) -> None:
-        sp.add_argument("--out", help="results folder (default under results/)")
-        sp.add_argument("--events", action="store_true", help="also write every event")
-        sp.add_argument(
+        o = group(sp, "output")
+        o.add_argument("-o", "--out", metavar="DIR", help="results folder (default under results/)")
+        o.add_argument("--events", action="store_true", help="also write every event")
+        o.add_argument(
             "--format", default="png", choices=("png", "svg", "pdf"), help="plot format"
         )
-        sp.add_argument(
+        o.add_argument(
             "--plots",
             type=lambda text: plot_names(text, plots),
-            metavar="NAME,...",
-            help=f"which plots to draw (default all: {', '.join(plots)})",
+            metavar="NAME,...|none",
+            help=f"which plots to draw (default all: {', '.join(plots)}); none: no plots",
+        )
+        o.add_argument(
+            "--report", action="store_true", help="also write RESULTS/report.html (dmzsim report)"
         )
 
     r = sub.add_parser("run", help="run replications of one scenario")
@@ -894,7 +1061,7 @@ def build_parser() -> Parser:
 
     c = sub.add_parser("compare", help="paired comparison of scenarios (first is the reference)")
     c.add_argument("scenarios", nargs="+", help="scenario files or bundled names")
-    outcome_option(c, "outcomes to print: a column's mean or highest_rung>=K (repeatable)")
+    outcome_option(c, "an outcome column's mean, or a condition's probability (repeatable)")
     common(c, 1000)
     engine(c)
     overrides(c)
@@ -903,17 +1070,36 @@ def build_parser() -> Parser:
     c.set_defaults(func=cmd_compare)
 
     t = sub.add_parser("trace", help="the event log of one replication, with causal chains")
-    t.add_argument("scenario")
-    t.add_argument("--seed", type=int, required=True)
-    t.add_argument("--replication", type=int, default=0)
+    t.add_argument("scenario", help="scenario file or bundled name")
+    t.add_argument("--seed", metavar="S", type=int, required=True, help="root seed of the run")
+    t.add_argument(
+        "--replication", metavar="I", type=int, default=0, help="replication index (default 0)"
+    )
+    t.add_argument(
+        "--plot",
+        metavar="FILE",
+        help="draw the events on a time axis: y and colour by rung, arrows from causes "
+        "(.png, .svg or .pdf)",
+    )
+    t.add_argument(
+        "--json",
+        metavar="FILE",
+        help="write the events with dates and causes as JSON (- for stdout)",
+    )
+    t.add_argument(
+        "--csv",
+        metavar="FILE",
+        help="write the events with dates and causes as CSV (- for stdout)",
+    )
     overrides(t)
+    posterior(t)
     t.set_defaults(func=cmd_trace)
 
     s = sub.add_parser("scenarios", help="list the bundled scenarios")
     s.set_defaults(func=cmd_scenarios)
 
     v = sub.add_parser("validate", help="check scenario files and print them resolved")
-    v.add_argument("files", nargs="+")
+    v.add_argument("files", nargs="+", help="scenario files or bundled names")
     v.add_argument("--json", action="store_true", help="print JSON instead of TOML")
     overrides(v)
     v.set_defaults(func=cmd_validate)
@@ -977,20 +1163,28 @@ def build_parser() -> Parser:
     d.set_defaults(func=cmd_discover)
 
     e = sub.add_parser("experiment", help="run an experiment file (experiments/*.toml)")
-    e.add_argument("file", help="experiment file")
-    e.add_argument("-n", type=int, help="replications (per point), instead of the file's")
-    e.add_argument(
+    e.add_argument("file", help="experiment file, or a bundled one's name (compare_2024)")
+    g = group(e, "replications")
+    g.add_argument("-n", type=int, help="replications (per point), instead of the file's")
+    g.add_argument(
         "--points", type=int, help="design points or base samples, instead of the file's"
     )
-    e.add_argument("--out", help="results folder, instead of the file's")
-    e.add_argument("--backend", choices=("serial", "process", "dask"))
-    e.add_argument("--workers", type=int)
-    e.add_argument("--scheduler", metavar="tcp://HOST:PORT")
-    e.add_argument("--batch-size", type=int)
-    e.add_argument("--posterior", metavar="FILE|none", help="instead of the file's posterior")
-    e.add_argument("--quiet", action="store_true")
-    e.add_argument("--resume", action="store_true")
-    e.add_argument("--force", action="store_true")
+    g.add_argument("--posterior", metavar="FILE|none", help="instead of the file's posterior")
+    x = group(e, "execution")
+    x.add_argument(
+        "--backend",
+        choices=("serial", "process", "dask"),
+        help="where replications run (default: local worker processes)",
+    )
+    x.add_argument("-j", "--workers", metavar="W", type=int, help="worker processes")
+    x.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="join this Dask scheduler")
+    x.add_argument("--batch-size", metavar="B", type=int, help="replications per task")
+    x.add_argument("-q", "--quiet", action="store_true", help="no progress bar or notes")
+    x.add_argument("--resume", action="store_true", help="continue the experiment in its folder")
+    x.add_argument("--force", action="store_true", help="replace what its folder holds")
+    o = group(e, "output")
+    o.add_argument("-o", "--out", metavar="DIR", help="results folder, instead of the file's")
+    o.add_argument("--report", action="store_true", help="also write the folder's report.html")
     e.set_defaults(func=cmd_experiment)
 
     f = sub.add_parser(
@@ -1065,7 +1259,9 @@ def build_parser() -> Parser:
     f.set_defaults(func=cmd_fit)
 
     k = sub.add_parser("calibrate", help="compare a scenario with the record of 2023-11..2024-06")
-    k.add_argument("scenario", nargs="?", default="baseline_2024")
+    k.add_argument(
+        "scenario", nargs="?", default="baseline_2024", help="scenario (default baseline_2024)"
+    )
     common(k, 1000)
     overrides(k)
     k.set_defaults(func=cmd_calibrate)
@@ -1092,6 +1288,25 @@ def build_parser() -> Parser:
     )
     q.add_argument("--format", default="png", choices=("png", "svg", "pdf"), help="plot format")
     q.set_defaults(func=cmd_score)
+
+    m = sub.add_parser("new", help="write a commented starter scenario that extends a bundled one")
+    m.add_argument("name", metavar="NAME", help="the scenario's name: letters, digits, _ or -")
+    m.add_argument(
+        "--from",
+        dest="from_",
+        default="baseline_2024",
+        metavar="SCENARIO",
+        help="the bundled scenario it extends (default baseline_2024)",
+    )
+    m.add_argument("--out", metavar="FILE", help="where to write it (default NAME.toml here)")
+    m.set_defaults(func=cmd_new)
+
+    o = sub.add_parser("report", help="one self-contained HTML file of a results folder")
+    o.add_argument(
+        "results", help="results folder of run, compare, sweep, sensitivity, score or fit"
+    )
+    o.add_argument("--out", metavar="FILE", help="the HTML file (default RESULTS/report.html)")
+    o.set_defaults(func=cmd_report)
     return p
 
 

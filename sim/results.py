@@ -1,11 +1,11 @@
 """Write an experiment's results folder from its store: tables, trajectories, survival curves,
 plots and the manifest. Everything is read back from SQLite, so a resumed experiment writes
-exactly what an uninterrupted one would."""
+exactly what an uninterrupted one would. matplotlib is imported only when a plot is drawn."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 import numpy as np
@@ -30,14 +30,14 @@ from sim.experiment import outputs
 from sim.experiment.store import STORE_NAME, Store
 from sim.model.calendar import months_between
 from sim.model.events import FIRST_ARMED_RUNG, RUNGS
-from sim.plots.figures import write_all_plots
-from sim.plots.survival import survival_panels, survival_plot
+from sim.plots.names import RUN_PLOTS
 from sim.rng import DERIVATION
 from sim.scenario.loader import scenario_to_dict
 from sim.scenario.params import Scenario
 
 FORECAST = ("2024-07", "2024-12")
 SURVIVAL_PANELS = (3, 4, 5)  # warning shots, the first exchange of fire, artillery
+SURVIVAL_PLOTS = ("survival_fire", "survival_rungs")
 
 
 def covers(s: Scenario, first: str, last: str) -> bool:
@@ -66,14 +66,20 @@ def write_results(
     events: bool = False,
     fmt: str = "png",
     only: Collection[str] | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> dict:
     """Every output of an experiment into ``folder`` (of the plots, those named in ``only``;
-    default all, ``sim.plots.names.RUN_PLOTS``); returns the tables (``summary`` and
-    ``forecast`` by scenario, ``compare``) for printing. ``report`` goes into the manifest."""
+    default all, ``sim.plots.names.RUN_PLOTS``; none when it is empty); returns the tables
+    (``summary`` and ``forecast`` by scenario, ``compare``) for printing. ``report`` goes into
+    the manifest; ``progress`` is told each group of files as it is begun."""
+    step = progress or (lambda what: None)
     names = [s.name for s in scenarios]
+    step("outcomes.csv")
     outputs.export_outcomes_csv(store, folder / "outcomes.csv", names)
     if events:
+        step("events.csv")
         outputs.export_events_csv(store, folder / "events.csv", names)
+    step("tables (summary, forecast, trajectories, survival)")
     columns = [(s.name, store.outcome_columns(s.name)) for s in scenarios]
     tables: dict = {"summary": {}, "forecast": {}, "compare": []}
     daily, bands, steps, medians = [], [], [], []
@@ -100,20 +106,14 @@ def write_results(
     outputs.write_table(folder / "survival.csv", steps)
     outputs.write_table(folder / "survival_summary.csv", medians)
     if len(scenarios) > 1:
+        step("compare.csv")
         tables["compare"] = compare_table(columns)
         outputs.write_table(folder / "compare.csv", tables["compare"])
-    plots = folder / "plots"
     start = scenarios[0].start_date
-    write_all_plots(columns, bands, start, plots, fmt, only)
-    if only is None or "survival_fire" in only:
-        survival_plot(
-            panels[FIRST_ARMED_RUNG],
-            start,
-            plots / f"survival_fire.{fmt}",
-            "Time to the first exchange of fire (Kaplan-Meier, 95% band)",
-        )
-    if only is None or "survival_rungs" in only:
-        survival_panels(panels, start, plots / f"survival_rungs.{fmt}")
+    for plot in [p for p in RUN_PLOTS if only is None or p in only]:
+        step(f"plots/{plot}.{fmt}")
+        _draw(plot, columns, bands, panels, start, folder / "plots", fmt)
+    step("manifest.json")
     outputs.write_manifest(
         folder / "manifest.json",
         **report,
@@ -124,3 +124,38 @@ def write_results(
         finished=dt.datetime.now().isoformat(timespec="seconds"),
     )
     return tables
+
+
+def step_count(scenarios: int, events: bool, only: Collection[str] | None) -> int:
+    """How many groups of files ``write_results`` announces to its ``progress``."""
+    plots = sum(1 for p in RUN_PLOTS if only is None or p in only)
+    return 3 + int(events) + int(scenarios > 1) + plots
+
+
+def _draw(
+    plot: str,
+    columns: list,
+    bands: list,
+    panels: dict[int, list[tuple[str, SurvivalCurve]]],
+    start: dt.date,
+    plots: Path,
+    fmt: str,
+) -> None:
+    """One of ``RUN_PLOTS`` into ``plots/`` (matplotlib is imported here, on first use)."""
+    if plot == "survival_fire":
+        from sim.plots.survival import survival_plot
+
+        survival_plot(
+            panels[FIRST_ARMED_RUNG],
+            start,
+            plots / f"survival_fire.{fmt}",
+            "Time to the first exchange of fire (Kaplan-Meier, 95% band)",
+        )
+    elif plot == "survival_rungs":
+        from sim.plots.survival import survival_panels
+
+        survival_panels(panels, start, plots / f"survival_rungs.{fmt}")
+    else:
+        from sim.plots.figures import write_all_plots
+
+        write_all_plots(columns, bands, start, plots, fmt, {plot})

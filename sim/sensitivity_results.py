@@ -75,6 +75,9 @@ def write_sensitivity_results(
             folder / "plots" / f"sobol_{slug(o)}.{fmt}",
             f"Sobol' indices of {o.label}\n{base} base samples x {len(design.factors) + 2} "
             f"= {len(names)} points, {cols['point'].size // len(names)} replications each",
+            ranges={
+                f.path: (f.low, f.high) if f.levels is None else f.levels for f in design.factors
+            },
         )
     outputs.write_table(folder / "sensitivity.csv", rows)
     outputs.write_manifest(

@@ -243,3 +243,27 @@ def test_an_unseeded_run_records_the_seed_that_repeats_it(tmp_path, capsys):
     assert f"--seed {seed}" in capsys.readouterr().err
     main(["run", BASE, "-n", "15", "--seed", str(seed), "--out", str(b), "--workers", "1"])
     assert (a / "outcomes.csv").read_bytes() == (b / "outcomes.csv").read_bytes()
+
+
+def test_every_option_of_every_command_has_help():
+    import argparse
+
+    from sim.cli import build_parser
+
+    parser = build_parser()
+    (sub,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    missing = [
+        (name, a.option_strings or a.dest)
+        for name, sp in sub.choices.items()
+        for a in sp._actions
+        if not isinstance(a, argparse._HelpAction) and not a.help
+    ]
+    assert not missing
+
+
+def test_short_options_stand_for_the_long_ones(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    common = [str(ROOT / "scenarios" / "hotline.toml"), "-n", "4", "--backend", "serial"]
+    assert main(["run", *common, "-s", "3", "-o", str(a), "-q", "--plots", "none"]) == 0
+    assert main(["run", *common, "--seed", "3", "--out", str(b), "--quiet", "--plots", "none"]) == 0
+    assert (a / "outcomes.csv").read_bytes() == (b / "outcomes.csv").read_bytes()

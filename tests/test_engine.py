@@ -166,10 +166,12 @@ def test_refuses_a_different_experiment_and_keeps_the_old_one(tmp_path, capsys):
     assert run(*RUN[:2], "--seed", "5", "--backend", "serial", "-n", "10", "--out", str(out)) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "different experiment" in err[0] and "--force" in err[0]
-    assert run(*RUN, "-n", "10", "--out", str(out)) == 2  # same one, but no --resume
-    assert "--resume" in capsys.readouterr().err
     after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert after == before
+    assert run(*RUN, "-n", "20", "--out", str(out)) == 2  # same one, larger, but no --resume
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--resume" in err[0]
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
     assert (
         run(
             *RUN[:2], "--seed", "5", "--backend", "serial", "-n", "10", "--out", str(out), "--force"
@@ -179,14 +181,15 @@ def test_refuses_a_different_experiment_and_keeps_the_old_one(tmp_path, capsys):
     assert {r["seed"] for r in read_csv(out / "outcomes.csv")} == {"5"}
 
 
-def test_refuses_a_foreign_folder_and_resume_without_a_store(tmp_path, capsys):
+def test_refuses_a_foreign_folder(tmp_path, capsys):
     foreign = tmp_path / "f"
     foreign.mkdir()
     (foreign / "notes.txt").write_text("mine")
     assert run(*RUN, "-n", "5", "--out", str(foreign)) == 2
-    assert run(*RUN, "-n", "5", "--out", str(tmp_path / "new"), "--resume") == 2
-    err = capsys.readouterr().err
-    assert "not empty" in err and "no experiment.sqlite to resume" in err
+    assert run(*RUN, "-n", "5", "--out", str(foreign), "--resume") == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and all("not empty" in line for line in err)
+    assert [p.name for p in foreign.iterdir()] == ["notes.txt"]
     assert (foreign / "notes.txt").read_text() == "mine"
 
 

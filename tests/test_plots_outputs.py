@@ -228,6 +228,174 @@ def test_plots_edge_cases(tmp_path: Path, named: list[tuple[str, list[Replicatio
     assert plt.get_fignums() == []
 
 
+# ------------------------------------------------------ what the figures show (issue 11)
+
+
+def _texts(fig) -> list[str]:
+    """Every text drawn in the figure's axes, no-break spaces read as spaces."""
+    return [t.get_text().replace("\u00a0", " ") for ax in fig.axes for t in ax.texts]
+
+
+def _forecast_patches(ax) -> list:
+    from sim.plots.figures import FORECAST_GID
+
+    return [p for p in ax.patches if p.get_gid() == FORECAST_GID]
+
+
+def test_identical_groups_are_exact() -> None:
+    from sim.plots.figures import identical_groups
+
+    a = np.array([0.0, 1.0, np.nan])
+    got = identical_groups([a, a.copy(), a + 1e-12, np.array([0.0, 1.0]), a.copy()])
+    assert got == [[0, 1, 4], [2], [3]]  # NaN equals NaN; a difference of 1e-12 does not
+
+
+def test_identical_distributions_are_named_together() -> None:
+    """Common random numbers make scenarios' columns equal: each is still drawn, in its own
+    row, and the later row names the scenario it equals."""
+    import matplotlib.pyplot as plt
+
+    from sim.plots.figures import CASUALTY_PANELS, _histograms_figure
+
+    rng = np.random.default_rng(3)
+    base = {k: rng.integers(0, 9, 50).astype(float) for k in ("killed_mines", "injured_mines")}
+    base |= {"killed_armed": np.zeros(50), "injured_armed": np.zeros(50)}
+    other = {k: v + (k == "killed_mines") for k, v in base.items()}
+    named = [("base", base), ("same", dict(base)), ("other", other)]
+    fig = _histograms_figure(named, CASUALTY_PANELS, "t")
+    try:
+        mines, armed = fig.axes[:2]
+        notes = [t.get_text() for t in mines.texts]
+        assert "identical to base" in notes and not any("other" in n for n in notes)
+        assert len([a for a in mines.patches if a.get_fill()]) == 3  # a ridge per scenario
+        labels = [t.get_text() for t in mines.get_yticklabels()]
+        assert labels == ["other", "same", "base"]  # first scenario on top
+        # every value 0 in every scenario: the panel says so
+        assert any(t.get_text().startswith("0 in every replication") for t in armed.texts)
+    finally:
+        plt.close(fig)
+
+
+def test_two_identical_tension_fans_are_one_named_band() -> None:
+    import matplotlib.pyplot as plt
+
+    from sim.plots.figures import _fan_figure
+
+    q = np.sort(np.random.default_rng(1).gamma(2.0, 1.0, (5, DAYS)), axis=0)
+    fig = _fan_figure([("a", q), ("b", q.copy())], START, None)
+    try:
+        labels = fig.axes[0].get_legend_handles_labels()[1]
+        assert "a = b (identical): median" in labels and len(labels) == 3
+    finally:
+        plt.close(fig)
+
+
+def test_forecast_window_is_shaded_on_the_tension_fan() -> None:
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+
+    from sim.plots.figures import _fan_figure
+
+    q = np.sort(np.random.default_rng(1).gamma(2.0, 1.0, (5, DAYS)), axis=0)
+    for series in (1, 3):  # one shared panel; small multiples
+        fig = _fan_figure([(f"s{i}", q) for i in range(series)], START, ("2024-07", "2024-12"))
+        try:
+            panels = [ax for ax in fig.axes if ax.get_visible()]
+            assert len(panels) == series
+            for ax in panels:
+                (patch,) = _forecast_patches(ax)
+                left = patch.get_x()
+                right = left + patch.get_width()
+                assert left == mdates.date2num(dt.date(2024, 7, 1))
+                assert right == pytest.approx(ax.get_xlim()[1])  # the axis ends before December
+            assert any("forecast" in t and "Jul" in t for t in _texts(fig))
+        finally:
+            plt.close(fig)
+    # an axis that does not meet the window (an episode of 2015) has no shading
+    fig = _fan_figure([("s", q)], dt.date(2015, 8, 1), ("2024-07", "2024-12"))
+    try:
+        assert _forecast_patches(fig.axes[0]) == []
+    finally:
+        plt.close(fig)
+
+
+def test_survival_plots_shade_the_forecast_and_name_equal_curves() -> None:
+    import matplotlib.pyplot as plt
+
+    from sim.analysis.survival import kaplan_meier
+    from sim.plots import survival
+
+    rng = np.random.default_rng(5)
+    times = rng.exponential(60.0, 40)
+    times[times > DAYS] = np.nan
+    curve = kaplan_meier(times, float(DAYS))
+    none = kaplan_meier(np.full(40, np.nan), float(DAYS))
+    other = kaplan_meier(np.where(np.isnan(times), 10.0, np.nan), float(DAYS))
+    figs = [
+        survival.survival_figure([("a", curve), ("b", curve), ("c", other)], START, "t"),
+        survival.survival_panels_figure({4: [("a", curve), ("b", curve)], 5: [("a", none)]}, START),
+    ]
+    try:
+        one, panels = figs
+        ax = one.axes[0]
+        (patch,) = _forecast_patches(ax)
+        assert patch.get_x() == (dt.date(2024, 7, 1) - START).days
+        assert any("identical: a = b" in t for t in _texts(one))
+        assert any(
+            "forecast Jul" in t
+            for t in ax.get_legend_handles_labels()[1]
+            + [t.get_text() for t in ax.get_legend().get_texts()]
+        )
+        four, five = (a for a in panels.axes if a.get_visible() and a.get_title())
+        assert _forecast_patches(four) and _forecast_patches(five)
+        assert any("identical: a = b" in t.get_text() for t in four.texts)
+        assert any("no replication reached rung 5" in t.get_text() for t in five.texts)
+        # the equal curves alternate their dashes, so both colours show
+        styles = {ln.get_label().split(" ")[0]: ln.get_linestyle() for ln in ax.get_lines()}
+        assert styles["a"] != "-" and styles["b"] != "-" and styles["c"] == "-"
+    finally:
+        for fig in figs:
+            plt.close(fig)
+
+
+def test_rung_dot_plot_shows_wilson_intervals() -> None:
+    """P(highest rung >= k) per scenario with the Wilson interval of sim.analysis.stats."""
+    import matplotlib.pyplot as plt
+
+    from sim.analysis.stats import proportion_ci
+    from sim.plots.figures import _rung_figure
+
+    tops = {
+        "a": np.array([1.0] * 20 + [3.0] * 15 + [4.0] * 4 + [5.0]),
+        "b": np.array([2.0] * 30 + [3.0] * 10),
+    }
+    fig = _rung_figure([(name, {"highest_rung": v}) for name, v in tops.items()])
+    try:
+        panels = [ax for ax in fig.axes if ax.get_title().startswith("P(rung")]
+        assert [ax.get_title().split("\n")[0] for ax in panels] == [
+            f"P(rung \u2265 {k})" for k in range(1, 8)
+        ]
+        for k, ax in enumerate(panels, start=1):
+            assert len(ax.containers) == 2  # a dot and interval per scenario, side by side
+            xs = []
+            for container, v in zip(ax.containers, tops.values(), strict=True):
+                p, lo, hi = proportion_ci(int(np.sum(v >= k)), v.size)
+                dot, _, (bars,) = container.lines
+                assert dot.get_ydata()[0] == pytest.approx(p)
+                (segment,) = bars.get_segments()
+                assert segment[:, 1] == pytest.approx([lo, hi])
+                xs.append(dot.get_xdata()[0])
+            assert xs[0] != xs[1]  # dodged
+            low, high = ax.get_ylim()
+            assert 0.0 <= low and high <= 1.0
+        notes = {k: " ".join(t.get_text() for t in ax.texts) for k, ax in enumerate(panels, 1)}
+        assert "every replication reached rung 1" in notes[1]
+        assert "no replication reached rung 6" in notes[6]
+        assert notes[3] == ""  # informative panels carry no note
+    finally:
+        plt.close(fig)
+
+
 # ----------------------------------------------------------------------------- writers
 
 

@@ -369,3 +369,144 @@ def test_main_effects_rejects_bad_input(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="pairs"):
         main_effects("P", [("a", "not an effect")], tmp_path / "m.png", "t")  # type: ignore[list-item]
     assert not (tmp_path / "m.png").exists()
+
+
+# ------------------------------------------------------ parameter labels (doc name and unit)
+
+
+def _plain(text: str) -> str:
+    return text.replace("\u00a0", " ")
+
+
+@pytest.mark.parametrize(
+    ("path", "text"),
+    [
+        ("diplomacy.initial_backing", "Russia-DPRK backing at the start (index 0-1)"),
+        ("terrain.vegetation_summer", "foliage cover at its peak (share 0-1)"),
+        (
+            "terrain.sectors.central.crews",
+            "central sector: DPRK work crews assigned to the sector (crews)",
+        ),
+        ("timeline.events[6].date", "timeline event 6: day the event happens (date)"),
+        ("no.such_parameter", "no.such_parameter"),
+    ],
+)
+def test_parameter_labels_carry_doc_and_unit(path: str, text: str) -> None:
+    from sim.plots.labels import parameter_label
+
+    label = parameter_label(path)
+    assert _plain(label.text) == text and label.path == path
+    if label.unit:  # the unit is tied to its doc by no-break spaces: wrapping never splits it
+        assert " " not in label.unit_text and _wrap(label.text, 30).endswith(label.unit_text)
+
+
+def test_sweep_axes_name_the_parameter_and_keep_the_path() -> None:
+    values, n = grid()
+    fig = _heatmap_figure(
+        "diplomacy.initial_backing", X_LABELS["numeric"], "terrain.sectors.central.crews",
+        Y_LABELS, "P(x)", values, n, "t", True,
+    )  # fmt: skip
+    try:
+        ax = fig.axes[0]
+        assert "(index 0-1)" in _plain(ax.get_xlabel()).replace("\n", " ")
+        assert "work crews" in _plain(ax.get_ylabel()).replace("\n", " ")
+        small = {t.get_text(): t.get_fontsize() for t in ax.texts}
+        assert {"diplomacy.initial_backing", "terrain.sectors.central.crews"} <= set(small)
+        assert small["diplomacy.initial_backing"] < ax.xaxis.label.get_fontsize()
+    finally:
+        plt.close(fig)
+    x = X_VALUES["date"]
+    for fig in (
+        _effect_figure("timeline.events[6].date", [effect(x, True), effect(x, False, "m")], "t"),
+        _main_effects_figure("P", [("terrain.vegetation_summer", effect([0.5, 1.0], True))], "t"),
+    ):
+        try:
+            labels = [_plain(a.get_xlabel()).replace("\n", " ") for a in fig.axes if a.get_xlabel()]
+            assert labels and all("(date)" in s or "(share 0-1)" in s for s in labels)
+            assert any(
+                t in texts(fig) for t in ("timeline.events[6].date", "terrain.vegetation_summer")
+            )
+            assert not [a for a in fig.axes if a.get_title() in ("timeline.events[6].date",)]
+        finally:
+            plt.close(fig)
+
+
+def test_probability_heatmap_without_intervals_gets_wilson_intervals_and_notes() -> None:
+    """A share of n replications gets its 95% Wilson interval; the colour range covers the
+    upper bounds, so noise at small probabilities does not take the whole scale; a panel with
+    one value in every cell says so."""
+    from sim.analysis.stats import proportion_ci
+
+    n = np.full((2, 3), 100.0)
+    flat = np.full((2, 3), 0.02)
+    zero = np.zeros((2, 3))
+    panels = [("P(rung>=5)", flat, n, True), ("P(war)", zero, n, True)]
+    fig = _heatmaps_figure("a", X_LABELS["numeric"], "b", Y_LABELS[:2], panels, "t")
+    try:
+        first, second = (ax for ax in fig.axes if ax.images)
+        lo, hi = proportion_ci(2, 100)[1:]
+        assert f"[{lo:.2f}, {hi:.2f}]" in [t.get_text() for t in first.texts]
+        assert first.images[0].norm.vmax >= hi  # the colours span the intervals
+        assert "0.02 in every cell" in first.get_title()
+        assert "0 in every cell: no replication had it" in second.get_title()
+    finally:
+        plt.close(fig)
+
+
+# --------------------------------------------------------------------------- Sobol' bars
+
+
+def _indices(total: Sequence[float]) -> Any:
+    from sim.analysis.sensitivity import SobolIndices
+
+    t = np.asarray(total, dtype=float)
+    return SobolIndices(
+        names=("diplomacy.initial_backing", "terrain.vegetation_summer", "c.unknown"),
+        first=t * 0.8, first_low=t * 0.6, first_high=t,
+        total=t, total_low=t * 0.9, total_high=t * 1.1,
+        n=64, confidence=0.95, variance=1.0,
+    )  # fmt: skip
+
+
+def test_sobol_bars_sorted_by_total_index_with_ranges() -> None:
+    from sim.plots.sensitivity import _sobol_figure, sobol_order
+
+    ix = _indices([0.1, 0.7, np.nan])
+    assert sobol_order(ix) == [1, 0, 2]  # largest total first, NaN last
+    ranges = {"terrain.vegetation_summer": (0.6, 1.0), "diplomacy.initial_backing": (0.0, 1.0)}
+    fig = _sobol_figure(ix, "mean_tension", None, ranges)
+    try:
+        ax = fig.axes[0]
+        bars = [b for b in ax.patches if b.get_height() > 0]
+        totals = sorted((b.get_y(), b.get_width()) for b in bars[3:])  # second series: total
+        assert [w for _, w in totals][:2] == pytest.approx([0.7, 0.1])  # top to bottom
+        assert ax.get_ylim()[0] > ax.get_ylim()[1]  # row 0 (the largest) on top
+        rows = sorted((t.xy[1], _plain(t.get_text()).replace("\n", " ")) for t in ax.texts)
+        assert rows[0][1].startswith("foliage cover at its peak")
+        assert any("terrain.vegetation_summer, varied 0.6 to 1 (share 0-1)" in t for _, t in rows)
+        assert any("diplomacy.initial_backing, varied 0 to 1" in t for _, t in rows)
+        assert "c.unknown" in [t for _, t in rows]  # no doc, no range: the path alone
+    finally:
+        plt.close(fig)
+
+
+def test_sobol_bar_chart_keeps_its_signature(tmp_path: Path) -> None:
+    from sim.plots.sensitivity import sobol_bar_chart
+
+    out = sobol_bar_chart(_indices([0.2, 0.5, 0.1]), "P(x)", tmp_path / "s.png", "title")
+    assert_written(out, "png")
+
+
+def test_effect_of_a_probability_that_is_always_zero_says_so() -> None:
+    x = X_VALUES["numeric"]
+    zero = Effect("P(war)", x, np.zeros(5), np.zeros(5), np.full(5, 0.02), np.full(5, 200), True)
+    for fig in (_effect_figure("a.b", [zero], "t"), _main_effects_figure("P", [("a", zero)], "t")):
+        try:
+            assert any("no replication had it" in t for t in texts(fig))
+        finally:
+            plt.close(fig)
+    fig = _effect_figure("a.b", [effect(x, True)], "t")
+    try:
+        assert not any("no replication had it" in t for t in texts(fig))
+    finally:
+        plt.close(fig)

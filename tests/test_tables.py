@@ -20,8 +20,9 @@ from sim.analysis.tables import (
     compare_headline,
     compare_table,
     forecast_table,
-    format_number,
+    format_interval,
     format_table,
+    outcome_rows,
     outcome_table,
     outcome_values,
 )
@@ -334,8 +335,15 @@ def test_compare_headline(results: list[ReplicationResult]) -> None:
     assert out[0] == {"scenario": "base", "count_mine_blast": "0.75", "P(war)": "0.25"}
     _, lo, hi = t_interval([1, 2, 3, 3])
     assert out[1]["scenario"] == "alt"
-    assert out[1]["count_mine_blast"] == f"3 (+2.25 [+{format_number(lo)}, +{format_number(hi)}])"
-    assert out[1]["P(war)"].startswith("0 (-0.25 [-")
+    assert out[1]["count_mine_blast"] == f"3 ({format_interval(2.25, lo, hi, signed=True)})"
+    assert out[1]["P(war)"].startswith("0 (-0.")
+
+
+def test_an_interval_is_written_to_one_decimal_place() -> None:
+    assert format_interval(0.04, -0.002, 0.0822, signed=True) == "+0.040 [-0.002, +0.082]"
+    assert format_interval(3.19, 1.54, 4.85) == "3.2 [1.5, 4.8]"
+    assert format_interval(120.0, 80.0, 160.0) == "120 [80, 160]"
+    assert format_interval(float("nan"), 0.0, 1.0) == "- [0, 1]"
 
 
 # ----------------------------------------------------------------------------- forecast table
@@ -535,3 +543,39 @@ def test_window_rejects_unknown_types_and_bad_windows(store: Store) -> None:
     for first, last in (("2024-7", "2024-08"), ("2024-08", "2024-07"), ("2031-01", "2031-03")):
         with pytest.raises(ValueError, match="window|month"):
             store.window("s", first, last, ["mine_blast"])
+
+
+def test_a_wide_table_wraps_into_blocks_that_fit_and_keep_every_cell() -> None:
+    rows = [
+        {
+            "scenario": f"s{i}",
+            **{f"outcome_{k}": f"{i}.{k} (+0.0{k} [+0.01, +0.09])" for k in range(6)},
+        }
+        for i in range(3)
+    ]
+    text = format_table(rows)
+    assert max(len(line) for line in text.splitlines()) <= 100
+    for r in rows:
+        for key, value in r.items():
+            assert key in text and value in text
+    blocks = text.split("\n\n")
+    assert len(blocks) > 1 and all(b.startswith("scenario") for b in blocks)
+    assert format_table(rows, width=1000).count("\n\n") == 0
+
+
+def test_outcome_rows_pair_any_condition_like_the_standard_rows() -> None:
+    """A condition the standard table also has (highest_rung>=4) gets the same numbers from
+    outcome_rows as from compare_table's P(rung>=4) row."""
+    from sim.analysis.outcomes import parse_outcome
+
+    rng = np.random.default_rng(3)
+    a = {"replication": np.arange(200), "highest_rung": rng.integers(0, 6, 200).astype(float)}
+    b = {"replication": np.arange(200), "highest_rung": rng.integers(0, 6, 200).astype(float)}
+    named = [("a", a), ("b", b)]
+    o = parse_outcome("highest_rung>=4", ["highest_rung"])
+    (row,) = outcome_rows(named, [o])
+    (std,) = [r for r in compare_table(named) if r["outcome"] == "P(rung>=4)"]
+    for key in ("a", "b", "diff_b", "diff_b_lo", "diff_b_hi"):
+        assert row[key] == pytest.approx(std[key])
+    (mean_row,) = outcome_rows(named, [parse_outcome("highest_rung", ["highest_rung"])])
+    assert mean_row["a"] == pytest.approx(a["highest_rung"].mean())

@@ -3,7 +3,8 @@
 A replication "reaches rung k" at its first event of rung >= k. Replications that never reach it
 are right-censored at the horizon, not dropped: dropping them would bias the times low. A run
 that ends early in war has reached every rung by then, so censoring only ever happens at the
-horizon. The estimator and its log-log band come from :func:`scipy.stats.ecdf`.
+horizon. The estimator and its log-log ("exponential Greenwood") band are computed here, as
+:func:`scipy.stats.ecdf` computes them (the tests compare the two), without importing scipy.
 
 Where the log-log band is undefined (S = 1 before any event, S = 0 once every replication has
 had the event) we use the exact Clopper-Pearson bound instead: with censoring only at the
@@ -14,14 +15,13 @@ horizon the number still event-free at t is Binomial(n, S(t)), so zero events am
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import stats
 
+from sim.analysis.stats import norm_ppf
 from sim.model.events import RUNGS
 from sim.model.result import ReplicationResult
 
@@ -161,7 +161,7 @@ def _check_times(times: np.ndarray, horizon: float) -> None:
 def kaplan_meier(times: ArrayLike, horizon: float, confidence: float = 0.95) -> SurvivalCurve:
     """Kaplan-Meier curve of ``times`` (NaN = not reached, censored at ``horizon``).
 
-    Band: scipy's log-log interval (stays inside [0, 1]); Clopper-Pearson where S is 0 or 1 (see
+    Band: the log-log interval (stays inside [0, 1]); Clopper-Pearson where S is 0 or 1 (see
     the module docstring). Raises ValueError on n = 0, negative times or times beyond the horizon.
     """
     if not 0.0 < confidence < 1.0:
@@ -172,14 +172,7 @@ def kaplan_meier(times: ArrayLike, horizon: float, confidence: float = 0.95) -> 
     n = int(t.size)
     observed = t[~np.isnan(t)]
     censored = np.full(n - observed.size, horizon)
-    sf = stats.ecdf(stats.CensoredData(uncensored=observed, right=censored)).sf
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", "The confidence interval is undefined", RuntimeWarning)
-        ci = sf.confidence_interval(confidence, method="log-log")
-    q = np.asarray(sf.quantiles, dtype=np.float64)
-    s = np.asarray(sf.probabilities, dtype=np.float64)
-    lo = np.asarray(ci.low.probabilities, dtype=np.float64)
-    hi = np.asarray(ci.high.probabilities, dtype=np.float64)
+    q, s, lo, hi = _estimate(observed, censored, confidence)
     # counts at each distinct time by binary search (linear in n, not n times the steps)
     ordered = np.sort(observed)
     before = np.searchsorted(ordered, q, side="left")
@@ -204,6 +197,34 @@ def kaplan_meier(times: ArrayLike, horizon: float, confidence: float = 0.95) -> 
         horizon=horizon,
         confidence=confidence,
     )
+
+
+def _estimate(
+    observed: np.ndarray, censored: np.ndarray, confidence: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct times, S at them and the log-log band, as ``scipy.stats.ecdf`` gives them:
+    ``1 - cdf`` without censoring, else the product of ``(n - d) / n`` (events at a time come
+    before the censorings there); the band is NaN where it is undefined (S = 0 or 1)."""
+    both = np.concatenate((observed, censored))
+    order = np.argsort(both, kind="stable")
+    times = both[order]
+    died = np.concatenate((np.ones(observed.size, int), np.zeros(censored.size, int)))[order]
+    first = np.diff(times, prepend=-np.inf) > 0  # first of each distinct time
+    last = np.diff(times, append=np.inf) > 0
+    q = times[first]
+    at_risk = np.arange(times.size, 0, -1)[first]
+    d = np.diff(np.cumsum(died)[last], prepend=0)
+    if censored.size == 0:
+        s = 1.0 - np.cumsum(d) / times.size
+    else:
+        s = np.cumprod((at_risk - d) / at_risk)
+    z = norm_ppf(0.5 + confidence / 2.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        se = np.sqrt(1.0 / np.log(s) ** 2 * np.cumsum(d / (at_risk * (at_risk - d))))
+        loglog = np.log(-np.log(s))
+        lo = np.exp(-np.exp(loglog + z * se))
+        hi = np.exp(-np.exp(loglog - z * se))
+    return q, s, np.clip(lo, 0.0, 1.0), np.clip(hi, 0.0, 1.0)
 
 
 def survival_rows(scenario: str, rung: int, curve: SurvivalCurve) -> list[dict[str, object]]:

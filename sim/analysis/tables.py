@@ -133,6 +133,51 @@ def outcome_table(data: Columns) -> list[Row]:
     return rows
 
 
+def _pairs(named_results: Sequence[tuple[str, Columns]]) -> dict[str, tuple]:
+    """The replication indices each later scenario shares with the first (positions in both)."""
+    base = named_results[0][1]
+    return {
+        name: np.intersect1d(base["replication"], res["replication"], return_indices=True)[1:]
+        for name, res in named_results[1:]
+    }
+
+
+def _paired_row(
+    named_results: Sequence[tuple[str, Columns]],
+    pairs: dict[str, tuple],
+    label: str,
+    extract: Extract,
+    paired_ci: PairedCI,
+) -> Row:
+    """Each scenario's mean of ``extract`` and each later one's paired difference."""
+    names = [name for name, _ in named_results]
+    # one column per scenario at a time: the store reads columns lazily
+    values = {name: extract(res) for name, res in named_results}
+    out: Row = {"outcome": label}
+    for name, v in values.items():
+        out[name] = float(np.nanmean(v)) if np.any(~np.isnan(v)) else NAN
+    for name, (ib, io) in pairs.items():
+        d, lo, hi = paired_ci(values[names[0]][ib], values[name][io])
+        out |= {f"diff_{name}": d, f"diff_{name}_lo": lo, f"diff_{name}_hi": hi}
+    return out
+
+
+def outcome_rows(named_results: Sequence[tuple[str, Columns]], outcomes: Sequence) -> list[Row]:
+    """Rows like :func:`compare_table`'s for outcomes named on the command line
+    (``sim.analysis.outcomes.Outcome``): a column's mean with a paired t-interval, or a
+    condition's probability with Newcombe's paired interval."""
+    pairs = _pairs(named_results)
+    rows = []
+    for o in outcomes:
+
+        def extract(data: Columns, o=o) -> np.ndarray:
+            return o.values(outcome_values(data, o.column))
+
+        ci = paired_proportion_difference_ci if o.probability else paired_difference_ci
+        rows.append(_paired_row(named_results, pairs, o.label, extract, ci))
+    return rows
+
+
 def compare_table(named_results: Sequence[tuple[str, Columns]]) -> list[Row]:
     """Scenarios side by side, each later one against the first, paired by replication.
 
@@ -149,22 +194,10 @@ def compare_table(named_results: Sequence[tuple[str, Columns]]) -> list[Row]:
         raise ValueError(f"scenario names must be unique and not 'outcome': {names}")
     base = named_results[0][1]
     keys = _keys(base)
-    # the replication indices each later scenario shares with the first (positions in both)
-    pairs = {
-        name: np.intersect1d(base["replication"], res["replication"], return_indices=True)[1:]
-        for name, res in named_results[1:]
-    }
+    pairs = _pairs(named_results)
 
     def row(label: str, extract: Extract, paired_ci: PairedCI) -> Row:
-        # one column per scenario at a time: the store reads columns lazily
-        values = {name: extract(res) for name, res in named_results}
-        out: Row = {"outcome": label}
-        for name, v in values.items():
-            out[name] = float(np.nanmean(v)) if np.any(~np.isnan(v)) else NAN
-        for name, (ib, io) in pairs.items():
-            d, lo, hi = paired_ci(values[names[0]][ib], values[name][io])
-            out |= {f"diff_{name}": d, f"diff_{name}_lo": lo, f"diff_{name}_hi": hi}
-        return out
+        return _paired_row(named_results, pairs, label, extract, paired_ci)
 
     def share_row(label: str, key: str) -> Row:
         """A share pooled over replications; its difference is paired by replication."""
@@ -267,11 +300,18 @@ def _is_number(value: object) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
 
 
-def format_table(rows: Iterable[Row], columns: Sequence[str] | None = None) -> str:
+WIDTH = 100  # terminal tables fit this many columns; the CSV files hold the full tables
+
+
+def format_table(
+    rows: Iterable[Row], columns: Sequence[str] | None = None, width: int = WIDTH
+) -> str:
     """Rows as a fixed-width plain-text table: numbers right-aligned, text left-aligned.
 
     ``columns`` picks and orders the columns (default: every key, in order of appearance).
-    A missing cell is blank; NaN is shown as ``-``.
+    A missing cell is blank; NaN is shown as ``-``. A table wider than ``width`` is printed
+    as several blocks of columns, one under the other, each repeating the first column (the
+    row's name), so that no line is longer than ``width`` unless one cell is.
     """
     rows = list(rows)
     if columns is None:
@@ -283,14 +323,30 @@ def format_table(rows: Iterable[Row], columns: Sequence[str] | None = None) -> s
     ]
     widths = [max([len(str(c))] + [len(line[j]) for line in cells]) for j, c in enumerate(columns)]
 
-    def line(values: Sequence[str]) -> str:
-        cols = zip(values, widths, numeric, strict=True)
-        parts = [v.rjust(w) if num else v.ljust(w) for v, w, num in cols]
-        return "  ".join(parts).rstrip()
+    def block(picked: Sequence[int]) -> list[str]:
+        def line(values: Sequence[str]) -> str:
+            parts = [
+                values[j].rjust(widths[j]) if numeric[j] else values[j].ljust(widths[j])
+                for j in picked
+            ]
+            return "  ".join(parts).rstrip()
 
-    out = [line([str(c) for c in columns]), "  ".join("-" * w for w in widths)]
-    out += [line(c) for c in cells]
-    return "\n".join(out)
+        out = [line([str(c) for c in columns]), "  ".join("-" * widths[j] for j in picked)]
+        return out + [line(c) for c in cells]
+
+    blocks: list[list[int]] = []
+    current: list[int] = []
+    used = 0
+    for j in range(len(columns)):
+        extra = widths[j] + (2 if current else 0)
+        if current and j and used + extra > width:
+            blocks.append(current)
+            current, used = [0], widths[0]  # the next block repeats the name column
+            extra = widths[j] + 2
+        current.append(j)
+        used += extra
+    blocks.append(current)
+    return "\n\n".join("\n".join(block(b)) for b in blocks)
 
 
 def compare_headline(rows: list[dict], names: Sequence[str], outcomes: Sequence[str]) -> list[dict]:
@@ -306,12 +362,23 @@ def compare_headline(rows: list[dict], names: Sequence[str], outcomes: Sequence[
             cell = format_number(r[name])
             if i:
                 d, lo, hi = (r[f"diff_{name}{s}"] for s in ("", "_lo", "_hi"))
-                cell += f" ({_signed(d)} [{_signed(lo)}, {_signed(hi)}])"
+                cell += f" ({format_interval(d, lo, hi, signed=True)})"
             line[key] = cell
         out.append(line)
     return out
 
 
-def _signed(value: object) -> str:
-    text = format_number(value)
-    return text if text.startswith("-") else f"+{text}"
+def format_interval(est: float, lo: float, hi: float, signed: bool = False) -> str:
+    """``est [lo, hi]`` with every number to the same decimal place: two significant digits
+    of the interval's half-width (a difference of +0.04 [-0.002, +0.08] reads as
+    +0.040 [-0.002, +0.082])."""
+    values = [float(v) for v in (est, lo, hi)]
+    if any(math.isnan(v) or math.isinf(v) for v in values):
+        texts = [format_number(v) for v in values]
+    else:
+        half = (values[2] - values[1]) / 2
+        places = 3 if half <= 0 else max(0, 1 - math.floor(math.log10(half)))
+        texts = [f"{v:.{places}f}" for v in values]
+    if signed:
+        texts = [t if t.startswith("-") or t == "0" else f"+{t}" for t in texts]
+    return f"{texts[0]} [{texts[1]}, {texts[2]}]"

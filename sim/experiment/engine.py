@@ -13,9 +13,8 @@ import hashlib
 import json
 import math
 import shutil
-import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,8 +26,9 @@ from sim.errors import InputError
 from sim.experiment.backends import Backend
 from sim.experiment.batch import MapTask, Task, run_map_task, run_task
 from sim.experiment.parameters import ParameterTable
+from sim.experiment.progress import Progress
 from sim.experiment.sketch import DailySketch
-from sim.experiment.store import STORE_NAME, Points, Store, read_facts
+from sim.experiment.store import SCHEMA_VERSION, STORE_NAME, Points, Store, read_facts
 from sim.model.replication import run_replication
 from sim.model.result import ReplicationResult
 from sim.scenario.loader import scenario_to_dict, scenario_to_toml
@@ -44,10 +44,13 @@ TASK_SECONDS = {"serial": (0.5, 1.0), "process": (0.1, 0.5), "dask": (0.25, 1.0)
 GUIDED_SHARE = 0.5
 MAX_BATCH = 5000
 SKETCH_SECONDS = 2.0  # save the trajectory sketches this often (a killed run replays less)
+# Runs of at most this many replications skip the timing of the model (it would cost more
+# than it saves) and take tasks of up to this size.
+SMALL_RUN = 16
 # Headline probabilities that --precision drives below the requested half-width.
 PRECISION_RUNGS = (3, 4, 5)  # P(highest rung >= k); P(war) is checked as well
 # Files an experiment writes into its folder (what --force may remove).
-OUTPUT_GLOBS = ("*.csv", "manifest.json", "trajectories.npz", "plots/*")
+OUTPUT_GLOBS = ("*.csv", "manifest.json", "trajectories.npz", "report.html", "plots/*")
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,25 @@ class Interrupted(Exception):
 
 
 # --- the results folder ---------------------------------------------------------------------
+NAME_CHARS = 60  # the longest a default folder name's words may be before it is shortened
+
+
+def folder_name(words: Sequence[str], exp: Experiment, n: int, *, hashed: bool = False) -> str:
+    """A default results folder: ``WORDS-nN-seedS``, e.g. ``compare-baseline_2024-hotline-n2000
+    -seed7``. Words past ``NAME_CHARS`` become ``and-K-more``; then, or with ``hashed`` (a
+    command that changes the scenarios or what is kept), a short hash of the experiment's
+    fingerprint ends the name, so that different experiments get different folders."""
+    kept = list(words)
+    if len("-".join(kept)) > NAME_CHARS:
+        while len(kept) > 1 and len("-".join(kept)) + len("-and-99-more") > NAME_CHARS:
+            kept.pop()
+        if len(kept) < len(words):
+            kept.append(f"and-{len(words) - len(kept)}-more")
+        hashed = True
+    name = "-".join([*kept, f"n{n}", f"seed{exp.root_seed}"])
+    return f"{name}-{exp.fingerprint()[:8]}" if hashed else name
+
+
 def _wipe(folder: Path) -> None:
     for suffix in ("", "-wal", "-shm", "-journal"):
         (folder / f"{STORE_NAME}{suffix}").unlink(missing_ok=True)
@@ -104,6 +126,52 @@ def _wipe(folder: Path) -> None:
                 p.unlink()
     if (folder / "plots").is_dir() and not any((folder / "plots").iterdir()):
         shutil.rmtree(folder / "plots")
+
+
+def held(folder: Path, exp: Experiment) -> str:
+    """What ``folder`` holds: ``"nothing"`` (no folder, or an empty one), ``"same"`` (a store
+    of ``exp``), ``"other"`` (a store of another experiment) or ``"files"`` (no store).
+    InputError if its store is not a dmzsim store."""
+    folder = Path(folder)
+    path = folder / STORE_NAME
+    if path.exists():
+        same = read_facts(path).get("fingerprint") == exp.fingerprint()
+        return "same" if same else "other"
+    return "files" if folder.is_dir() and any(folder.iterdir()) else "nothing"
+
+
+def completed(folder: Path, exp: Experiment, request: Mapping[str, object]) -> int | None:
+    """The replications per scenario if ``folder`` holds ``exp`` run to the end for exactly
+    ``request`` (what the command asked for: -n, --precision, ...) and nothing since; None
+    otherwise. A re-run of such a command has nothing to run."""
+    if held(folder, exp) != "same":
+        return None
+    facts = read_facts(Path(folder) / STORE_NAME)
+    try:
+        done = json.loads(facts.get("completed", "null"))
+    except ValueError:
+        done = None
+    store = Store(Path(folder) / STORE_NAME, readonly=True)
+    try:
+        if isinstance(done, dict) and done.get("request") == json.loads(json.dumps(request)):
+            n = done.get("replications")
+            return n if all(len(store.done(name)) == n for name in exp.names) else None
+        # no record of the request (a store of an older dmzsim, or a run stopped while writing
+        # its outputs): complete if it holds replications 0..n-1 of every scenario, -n asked
+        n = request.get("n")
+        if request.get("precision") is not None or not isinstance(n, int):
+            return None
+        if exp.trajectories and store.unsketched():
+            return None  # trajectories still to replay: a --resume does that
+        whole = all(np.array_equal(store.done(name), np.arange(n)) for name in exp.names)
+        return n if whole else None
+    finally:
+        store.close()
+
+
+def mark_completed(store: Store, request: Mapping[str, object], replications: int) -> None:
+    """Record that the run asked for by ``request`` finished with ``replications`` each."""
+    store.set(completed={"request": dict(request), "replications": replications})
 
 
 def open_store(
@@ -116,7 +184,8 @@ def open_store(
     points: Points | None = None,
 ) -> Store:
     """The store for ``exp`` in ``folder``: new, or the one to resume; refuse anything else.
-    ``points`` are a sweep's design points, stored with a new experiment."""
+    With ``resume`` and nothing stored yet, a new one. ``points`` are a sweep's design points,
+    stored with a new experiment."""
     folder = Path(folder)
     path = folder / STORE_NAME
     fingerprint = exp.fingerprint()
@@ -124,14 +193,14 @@ def open_store(
         facts_held = read_facts(path)
         same = facts_held.get("fingerprint") == fingerprint
         if not same or not resume:
-            held = facts_held.get("description") or "an experiment"
+            held_text = facts_held.get("description") or "an experiment"
             done = facts_held.get("replications_done") or "?"
             if not same:
                 raise InputError(
                     "--out",
                     None,
                     str(folder),
-                    f"holds a different experiment ({held}); choose another --out, "
+                    f"holds a different experiment ({held_text}); choose another --out, "
                     "or pass --force to replace it",
                 )
             raise InputError(
@@ -141,9 +210,14 @@ def open_store(
                 f"already holds this experiment ({done} replications stored); pass --resume "
                 "to continue or extend it, or --force to start again",
             )
+        if exp.keep_events and facts_held.get("schema_version") != SCHEMA_VERSION:
+            raise InputError(
+                "--resume",
+                None,
+                str(folder),
+                "holds events stored by an older dmzsim; pass --force to run it again",
+            )
         return Store(path)
-    if resume and not force:
-        raise InputError("--resume", None, str(folder), f"there is no {STORE_NAME} to resume")
     if folder.exists() and any(folder.iterdir()) and not force:
         raise InputError(
             "--out", None, str(folder), "is not empty; choose another folder or pass --force"
@@ -217,19 +291,6 @@ def replay_unsketched(exp: Experiment, store: Store, sketches: dict[str, DailySk
 
 
 # --- running --------------------------------------------------------------------------------
-def _progress(total: int, quiet: bool) -> Any:
-    from tqdm import tqdm
-
-    return tqdm(
-        total=total,
-        unit="rep",
-        file=sys.stderr,
-        disable=quiet or not sys.stderr.isatty(),
-        smoothing=0.1,
-        dynamic_ncols=True,
-    )
-
-
 def run(
     exp: Experiment,
     store: Store,
@@ -243,6 +304,8 @@ def run(
     of sizes chosen from a timing of the model when 0); return the task sizes used."""
     if batch_size > 0:
         bounds = (batch_size, batch_size)
+    elif n * len(exp.scenarios) <= SMALL_RUN:
+        bounds = (1, SMALL_RUN)
     else:
         bounds = batch_bounds(backend, seconds_per_replication(exp.scenarios[0], exp.root_seed))
     sketches = {}
@@ -250,7 +313,7 @@ def run(
         sketches = {s.name: store.sketch(s.name, s.horizon_days) for s in exp.scenarios}
         replay_unsketched(exp, store, sketches)
     tasks, total = plan(exp, store, n, bounds, backend.workers)
-    bar = _progress(total, quiet)
+    bar = Progress(total, quiet=quiet)
     saved = time.monotonic()
     try:
         for result in backend.map_unordered(run_task, tasks):

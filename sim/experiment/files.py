@@ -16,7 +16,8 @@ from typing import Any
 
 from sim.errors import InputError
 from sim.plots.names import RUN_PLOTS, SENSITIVITY_PLOTS, SWEEP_PLOTS
-from sim.scenario.loader import BUNDLED, read_toml
+from sim.scenario import bundled
+from sim.scenario.loader import read_toml
 
 COMMANDS = ("run", "compare", "sweep", "sensitivity")
 PLOTS = {"run": RUN_PLOTS, "compare": RUN_PLOTS, "sweep": SWEEP_PLOTS}
@@ -100,11 +101,17 @@ class _Reader:
         here = self.path.parent / name
         if here.is_file():
             return str(here)
-        if (BUNDLED / f"{name}.toml").is_file():
+        if bundled.find_scenario(name) is not None:
             return name
-        names = ", ".join(sorted(f.stem for f in BUNDLED.glob("*.toml")))
+        tried = [str(here)]
+        if (where := bundled.scenario_file(name)) is not None:  # None: name has a folder in it
+            tried.append(str(where))
+        names = ", ".join(bundled.scenario_names())
         raise self.fail(
-            key, value, f"no such scenario file (relative to this file) or bundled name ({names})"
+            key,
+            value,
+            f"no such scenario file (relative to this file) or bundled name: "
+            f"tried {', '.join(tried)} (bundled: {names})",
         )
 
     def posterior(self, value: Any) -> str:
@@ -143,8 +150,13 @@ def _literal(value: Any) -> str:
 
 
 def read_experiment(path: str | Path) -> ExperimentFile:
-    """Read and check an experiment file; InputError on anything it cannot run."""
+    """Read and check an experiment file (a path, or a bundled file's name such as
+    ``compare_2024``); InputError on anything it cannot run."""
     path = Path(path)
+    if not path.exists():
+        from sim.scenario.bundled import find_experiment
+
+        path = find_experiment(str(path)) or path
     r = _Reader(path)
     data = read_toml(path, str(path))
     command = data.get("command")

@@ -16,7 +16,7 @@ import math
 import numbers
 import os
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
@@ -24,6 +24,7 @@ from typing import IO, Any
 import numpy as np
 
 from sim.analysis.trajectories import BAND_QUANTILES
+from sim.experiment.eventlog import CSV_HEADER
 from sim.experiment.sketch import DailySketch
 from sim.experiment.store import Store
 from sim.model.events import EVENT_FIELDS, RUNGS
@@ -159,6 +160,18 @@ def write_manifest(path: PathLike, **fields: object) -> Path:
     return Path(path)
 
 
+def earlier_report(path: PathLike, keys: Collection[str]) -> dict:
+    """The fields ``keys`` of an earlier run's manifest (how it ran: seed, backend, timings,
+    command), for outputs written again from its store; empty if it cannot be read."""
+    try:
+        manifest = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(manifest, dict):
+        return {}
+    return {k: manifest[k] for k in keys if k in manifest}
+
+
 def write_table(path: PathLike, rows: Iterable[Mapping[str, object]]) -> Path:
     """A table (e.g. from ``sim.analysis.tables``) as CSV; columns in order of first appearance."""
     rows = list(rows)
@@ -191,23 +204,47 @@ def trajectory_rows(name: str, start: dt.date, sketch: DailySketch) -> list[dict
     return rows
 
 
+def _sql_cell(value: object) -> object:
+    """``csv_value`` for what SQLite returns (None, int, float, str), in a few steps."""
+    if value.__class__ is float:
+        return int(value) if value.is_integer() and abs(value) < 2**53 else value  # type: ignore[attr-defined]
+    return "" if value is None else value
+
+
 def export_outcomes_csv(store: Store, path: PathLike, names: Sequence[str]) -> Path:
-    """``outcomes.csv`` streamed from the store: scenarios in order, replications ascending."""
-
-    def rows() -> Iterator[dict]:
-        for name in names:
-            yield from store.iter_rows(
-                "SELECT * FROM outcomes WHERE scenario = ? ORDER BY replication", (name,)
-            )
-
-    return write_outcomes_csv(path, rows())
+    """``outcomes.csv`` streamed from the store: scenarios in order, replications ascending
+    (the cells of ``write_outcomes_csv``, written from the rows as SQLite gives them)."""
+    sql = "SELECT * FROM outcomes WHERE scenario = ? ORDER BY replication"
+    if not store.has_table("outcomes"):
+        return write_outcomes_csv(path, [])
+    with atomic_open(path) as fh:
+        writer = csv.writer(fh)
+        for i, name in enumerate(names):
+            cur = store.con.execute(sql, (name,))
+            if i == 0:
+                writer.writerow([c[0] for c in cur.description])
+            while rows := cur.fetchmany(1024):
+                writer.writerows([[_sql_cell(v) for v in row] for row in rows])
+    return Path(path)
 
 
 def export_events_csv(store: Store, path: PathLike, names: Sequence[str]) -> Path:
-    """One row per stored event: ``scenario, replication`` and every field of ``Event``."""
+    """One row per stored event: ``scenario, replication`` and every field of ``Event``, by
+    scenario, replication and id. The rows were formatted as the batches were stored, so this
+    only joins them; a store of an older version is read event by event."""
+    chunks = [store.event_csv_rows(name) for name in names]
+    if any(c is None for c in chunks):
+        return _legacy_events_csv(store, path, names)
+    with atomic_open(path) as fh:
+        fh.write(CSV_HEADER)
+        for texts in chunks:
+            fh.writelines(texts)  # type: ignore[arg-type]  # none is None here
+    return Path(path)
 
+
+def _legacy_events_csv(store: Store, path: PathLike, names: Sequence[str]) -> Path:
     def rows() -> Iterator[dict]:
-        for name in names:
+        for name in names if store.has_table("events") else ():
             yield from store.iter_rows(
                 "SELECT * FROM events WHERE scenario = ? ORDER BY replication, id", (name,)
             )

@@ -14,6 +14,8 @@ from matplotlib.axes import Axes
 
 from sim.analysis.prim import Box, Labels, PrimResult
 from sim.plots.figures import PathLike, _colour, _save
+from sim.plots.labels import parameter_label
+from sim.plots.sweep import _wrap
 
 
 def tradeoff_plot(
@@ -68,10 +70,11 @@ def _tradeoff(ax: Axes, result: PrimResult) -> None:
         zorder=4,
         label="chosen box (after pasting)",
     )
+    restricted = len(chosen.restricted(full))
     text = (
         f"box {result.chosen_index}, pasted\ncoverage {chosen.coverage:.2f}, "
         f"density {chosen.density:.2f}\nmass {chosen.mass:.2f} (n={chosen.n}), "
-        f"{len(chosen.restricted(full))} inputs restricted"
+        f"{restricted} input{'' if restricted == 1 else 's'} restricted"
     )
     right = chosen.coverage > 0.5
     ax.annotate(
@@ -94,7 +97,7 @@ def _tradeoff(ax: Axes, result: PrimResult) -> None:
     ax.set_ylabel("density (share of the box's cases with the outcome)")
     ax.set_title("PRIM peeling trajectory", fontsize="medium")
     ax.grid(alpha=0.3)
-    ax.legend(loc="lower left", fontsize="small")
+    ax.legend(loc="best", fontsize="small")
 
 
 def _limits(ax: Axes, result: PrimResult, box: Box, labels: Labels | None) -> None:
@@ -118,8 +121,13 @@ def _limits(ax: Axes, result: PrimResult, box: Box, labels: Labels | None) -> No
             left = (box.lower[j] - lo) / (hi - lo)
             width = (box.upper[j] - box.lower[j]) / (hi - lo)
             ax.barh(y, max(width, 0.004), left=left, height=0.5, color="C0")
+            if width < 0.02:  # one value (a grid level): a mark, or the sliver would not show
+                ax.plot([left + width / 2], [y], marker="D", color="C0", markersize=9,
+                        markeredgecolor="black", clip_on=False)  # fmt: skip
             text = f"[{fmt(j, float(box.lower[j]))}, {fmt(j, float(box.upper[j]))}]"
-            ax.text(left + width / 2, y + 0.32, text, ha="center", va="bottom", fontsize="small")
+            mid = left + width / 2  # the limits above the box, kept inside the panel
+            ha = "right" if mid > 0.85 else "left" if mid < 0.15 else "center"
+            ax.text(mid, y + 0.32, text, ha=ha, va="bottom", fontsize="small")
         else:
             codes = sorted(full_cats)
             slot = 1.0 / len(codes)
@@ -133,5 +141,16 @@ def _limits(ax: Axes, result: PrimResult, box: Box, labels: Labels | None) -> No
                     (i + 0.5) * slot, y, fmt(j, code), ha="center", va="center",
                     fontsize="x-small", color="white" if kept else "0.3",
                 )  # fmt: skip
-    ax.set_yticks(range(len(dims)), [result.names[j] for j in reversed(dims)], fontsize="small")
+    ax.set_yticks(range(len(dims)), [""] * len(dims))
+    ax.tick_params(axis="y", length=0)
+    for row, j in enumerate(dims):  # what each input means and its unit; the path in small print
+        y = len(dims) - 1 - row
+        label = parameter_label(result.names[j])
+        ax.annotate(_wrap(label.text, 32), xy=(0.0, y), xycoords=("axes fraction", "data"),
+                    xytext=(-6, 1), textcoords="offset points", ha="right", va="bottom",
+                    fontsize="small")  # fmt: skip
+        if label.text != label.path:
+            ax.annotate(label.path, xy=(0.0, y), xycoords=("axes fraction", "data"),
+                        xytext=(-6, -1), textcoords="offset points", ha="right", va="top",
+                        fontsize="x-small", color="0.4")  # fmt: skip
     ax.set_ylim(-0.6, len(dims) - 0.1)

@@ -1,7 +1,10 @@
 """Survival curves of the time to an escalation rung: step lines with their pointwise bands.
 
 Curves come from :func:`sim.analysis.survival.kaplan_meier`; each figure is saved with the
-Agg backend and closed by :func:`sim.plots.figures._save`.
+Agg backend and closed by :func:`sim.plots.figures._save`. Curves that are exactly equal
+(common random numbers make that common) are drawn in alternating dashes of their colours and
+named together; the forecast window after the record is shaded; a panel in which no
+replication reached the rung says so.
 """
 
 from __future__ import annotations
@@ -14,17 +17,42 @@ import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
 from sim.analysis.survival import SurvivalCurve
 from sim.model.events import RUNGS
-from sim.plots.figures import PathLike, _colour, _save
+from sim.plots.figures import (
+    FORECAST_WINDOW,
+    PathLike,
+    Window,
+    _colour,
+    _save,
+    dashes,
+    forecast_handle,
+    group_label,
+    identical_groups,
+    shade_forecast,
+)
 
 NamedCurves = Sequence[tuple[str, SurvivalCurve]]
 Y_LABEL = "P(not yet reached)"
 
 
-def _draw(ax: Axes, curves: NamedCurves) -> None:
-    """One post-step line and band per curve, each carried on to its horizon."""
+def _same_curve_groups(curves: NamedCurves) -> list[list[int]]:
+    """Curves grouped by exact equality of their steps and bands."""
+    keys = [np.concatenate([c.time, c.survival, c.lo, c.hi, [c.horizon]]) for _, c in curves]
+    return identical_groups(keys)
+
+
+def _draw(ax: Axes, curves: NamedCurves) -> list[list[int]]:
+    """One post-step line and band per curve, each carried on to its horizon, earlier ones
+    wider; exactly equal curves in alternating dashes. Returns the groups of equal curves."""
+    groups = _same_curve_groups(curves)
+    style = {i: ("-" if len(g) == 1 else dashes(g, j)) for g in groups for j, i in enumerate(g)}
+    # earlier curves wider, so that one nearly hidden under later ones still shows its edges
+    last = max(1, len(curves) - 1)
+    width = [1.2 + 1.8 * (last - i) / last if len(curves) > 1 else 1.6 for i in range(len(curves))]
     for i, (name, c) in enumerate(curves):
         t = np.r_[c.time, c.horizon]
         colour = _colour(i)
@@ -37,12 +65,39 @@ def _draw(ax: Axes, curves: NamedCurves) -> None:
             np.r_[c.survival, c.survival[-1]],
             where="post",
             color=colour,
-            linewidth=1.6,
+            linewidth=width[i],
+            linestyle=style[i],
             label=f"{name} (n={c.n}, reached {c.n_events})",
         )
     ax.set_ylim(0.0, 1.02)
     ax.set_xlim(0.0, max((c.horizon for _, c in curves), default=1.0))
     ax.grid(alpha=0.3)
+    return groups
+
+
+def _notes(ax: Axes, curves: NamedCurves, groups: list[list[int]], k: int | None) -> None:
+    """Say in the panel when no replication reached the rung, and which curves coincide."""
+    lines = []
+    if curves and all(c.n_events == 0 for _, c in curves):
+        total = sum(c.n for _, c in curves)
+        rung = f"rung {k}" if k is not None else "it"
+        lines.append(f"no replication reached {rung} ({total} replications)")
+    names = [name for name, _ in curves]
+    lines += ["identical: " + group_label(names, g, 60) for g in groups if len(g) > 1]
+    if lines:
+        ax.text(
+            0.02, 0.04, "\n".join(lines), transform=ax.transAxes, ha="left", va="bottom",
+            fontsize="x-small", color="0.2",
+            bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "0.7"},
+        )  # fmt: skip
+
+
+def _shade(ax: Axes, start_date: dt.date | None, forecast: Window | None) -> bool:
+    """The forecast window on a days-since-start axis, named in the legend (curves near 1
+    would hide a label at the top); whether any of it was drawn."""
+    if start_date is None or forecast is None:
+        return False
+    return shade_forecast(ax, forecast, lambda d: (d - start_date).days, False) is not None
 
 
 def _date_axis(ax: Axes, start_date: dt.date | None) -> None:
@@ -62,25 +117,59 @@ def _days_label(start_date: dt.date | None) -> str:
 
 
 def survival_plot(
-    curves: NamedCurves, start_date: dt.date | None, path: PathLike, title: str
+    curves: NamedCurves,
+    start_date: dt.date | None,
+    path: PathLike,
+    title: str,
+    forecast: Window | None = FORECAST_WINDOW,
 ) -> Path:
-    """Kaplan-Meier curves of several scenarios on one axes, with their 95% bands."""
+    """Kaplan-Meier curves of several scenarios on one axes, with their 95% bands; the
+    ``forecast`` window shaded where the axis meets it."""
+    return _save(survival_figure(curves, start_date, title, forecast), path)
+
+
+def survival_figure(
+    curves: NamedCurves,
+    start_date: dt.date | None,
+    title: str,
+    forecast: Window | None = FORECAST_WINDOW,
+) -> Figure:
+    """The figure :func:`survival_plot` saves (open; the caller closes it)."""
     if not curves:
         raise ValueError("no survival curves to draw")
     fig, ax = plt.subplots(figsize=(9, 5), layout="constrained")
-    _draw(ax, curves)
+    groups = _draw(ax, curves)
+    shaded = _shade(ax, start_date, forecast)
     _date_axis(ax, start_date)
+    _notes(ax, curves, groups, None)
     ax.set_title(title)
     ax.set_xlabel(_days_label(start_date))
     ax.set_ylabel(Y_LABEL)
-    ax.legend(loc="best", fontsize="small", title="shaded: pointwise 95% band")
-    return _save(fig, path)
+    handles = ax.get_lines()[: len(curves)] + (
+        [forecast_handle(forecast)] if shaded and forecast else []
+    )
+    ax.legend(handles=handles, loc="best", fontsize="small",
+              title="shaded: pointwise 95% band")  # fmt: skip
+    return fig
 
 
 def survival_panels(
-    curves_by_rung: Mapping[int, NamedCurves], start_date: dt.date | None, path: PathLike
+    curves_by_rung: Mapping[int, NamedCurves],
+    start_date: dt.date | None,
+    path: PathLike,
+    forecast: Window | None = FORECAST_WINDOW,
 ) -> Path:
-    """One panel per rung (time to rung >= k), scenarios overlaid, on shared axes."""
+    """One panel per rung (time to rung >= k), scenarios overlaid, on shared axes; the
+    ``forecast`` window shaded."""
+    return _save(survival_panels_figure(curves_by_rung, start_date, forecast), path)
+
+
+def survival_panels_figure(
+    curves_by_rung: Mapping[int, NamedCurves],
+    start_date: dt.date | None,
+    forecast: Window | None = FORECAST_WINDOW,
+) -> Figure:
+    """The figure :func:`survival_panels` saves (open; the caller closes it)."""
     rungs = sorted(k for k, curves in curves_by_rung.items() if curves)
     if not rungs:
         raise ValueError("no survival curves to draw")
@@ -95,8 +184,11 @@ def survival_panels(
         sharey=True,
         squeeze=False,
     )
+    shaded = False
     for i, (ax, k) in enumerate(zip(axes.flat, rungs, strict=False)):
-        _draw(ax, curves_by_rung[k])
+        groups = _draw(ax, curves_by_rung[k])
+        shaded = _shade(ax, start_date, forecast) or shaded
+        _notes(ax, curves_by_rung[k], groups, k)
         if i < cols:
             _date_axis(ax, start_date)
         name = RUNGS[k] if 0 <= k < len(RUNGS) else f"rung {k}"
@@ -107,15 +199,15 @@ def survival_panels(
     # one legend for the figure, outside the panels: colours are the same scenario in each
     # panel, and with many scenarios a legend per panel would hide the curves
     first = curves_by_rung[rungs[0]]
-    handles = axes.flat[0].get_lines()[: len(first)]
-    fig.legend(
-        handles,
-        [f"{name} (n={c.n})" for name, c in first],
-        loc="outside right upper",
-        fontsize="small",
-        title="shaded: 95% band",
-    )
+    handles: list = [
+        Line2D([], [], color=_colour(i), linewidth=1.6, label=f"{name} (n={c.n})")
+        for i, (name, c) in enumerate(first)
+    ]
+    if shaded and forecast is not None:
+        handles.append(forecast_handle(forecast))
+    fig.legend(handles=handles, loc="outside right upper", fontsize="small",
+               title="shaded: 95% band")  # fmt: skip
     fig.suptitle("Time to each rung of the escalation ladder (Kaplan-Meier, 95% bands)")
     fig.supxlabel(_days_label(start_date))
     fig.supylabel(Y_LABEL)
-    return _save(fig, path)
+    return fig

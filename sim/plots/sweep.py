@@ -17,6 +17,7 @@ the format given by the path's suffix and closes it (:func:`sim.plots.figures._s
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import numbers
@@ -33,7 +34,9 @@ from matplotlib.axes import Axes
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
+from sim.analysis.stats import proportion_ci
 from sim.plots.figures import PathLike, _colour, _save
+from sim.plots.labels import parameter_label
 
 __all__ = ["Effect", "effect_plot", "heatmap", "heatmaps", "main_effects"]
 
@@ -108,6 +111,27 @@ def _label_size(text: str, width: int) -> str:
     return "small" if len(text) > 2 * width else "medium"
 
 
+def _parameter_axis(ax: Axes, which: str, path: str, width: int) -> None:
+    """Label ``ax``'s x or y axis with the parameter's doc name and unit, and the dotted
+    ``path`` in small grey print beside it (only the path when it is not a declared one)."""
+    label = parameter_label(path)
+    text = _wrap(label.text, width)
+    size = _label_size(label.text, width)
+    if which == "x":
+        ax.set_xlabel(text, fontsize=size)
+    else:
+        ax.set_ylabel(text, fontsize=size)
+    if label.text == path:
+        return
+    small = {"fontsize": "x-small", "color": "0.4", "textcoords": "offset points"}
+    if which == "x":
+        ax.annotate(path, xy=(0.5, 0.0), xycoords=ax.xaxis.label, xytext=(0, -1),
+                    ha="center", va="top", **small)  # fmt: skip
+    else:
+        ax.annotate(path, xy=(0.0, 0.5), xycoords=ax.yaxis.label, xytext=(-1, 0), ha="center",
+                    va="bottom", rotation=90, rotation_mode="anchor", **small)  # fmt: skip
+
+
 def _x_kind(x: Sequence[Any]) -> str:
     """``'date'``, ``'numeric'`` or ``'categorical'`` for the values of ``x``."""
     values = list(x)
@@ -134,11 +158,15 @@ def _probability_top(values: Sequence[np.ndarray]) -> float:
     return next(t for t in _PROBABILITY_TOPS if t >= top * 1.05 or t == _PROBABILITY_TOPS[-1])
 
 
-def _put_n_note(ax: Axes, n: np.ndarray) -> None:
-    """The replications behind a panel's estimates, small, in its top left corner."""
-    ax.text(
-        0.01, 0.97, _n_note(n), transform=ax.transAxes, fontsize="x-small", va="top", color="0.3"
-    )
+def _put_n_note(ax: Axes, n: np.ndarray, effect: Effect | None = None) -> None:
+    """The replications behind a panel's estimates, small, in its top left corner; and, for
+    a probability that is 0 at every value, that no replication had the outcome."""
+    note = _n_note(n)
+    if effect is not None and effect.probability:
+        finite = effect.mean[np.isfinite(effect.mean)]
+        if finite.size and not finite.any():
+            note += "; 0 at every value: no replication had it"
+    ax.text(0.01, 0.97, note, transform=ax.transAxes, fontsize="x-small", va="top", color="0.3")
 
 
 def _n_note(n: np.ndarray) -> str:
@@ -204,7 +232,13 @@ def _format_x_axis(ax: Axes, kind: str, categories: Sequence[str]) -> None:
     elif kind == "date":
         locator = mdates.AutoDateLocator(maxticks=6)
         ax.xaxis.set_major_locator(locator)
-        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+        # no offset text (it would sit under the axis label): month ticks carry the year
+        formats = ["%Y", "%b %Y", "%d %b", "%H:%M", "%H:%M", "%S.%f"]
+        ax.xaxis.set_major_formatter(
+            mdates.ConciseDateFormatter(
+                locator, formats=formats, zero_formats=formats, show_offset=False
+            )
+        )
 
 
 def _hide_unused(axes: np.ndarray, used: int) -> None:
@@ -215,6 +249,14 @@ def _hide_unused(axes: np.ndarray, used: int) -> None:
         flat[j].set_visible(False)
         if j - cols >= 0:
             flat[j - cols].xaxis.set_tick_params(labelbottom=True)
+
+
+def _bottom_axes(axes: np.ndarray, used: int) -> list[Axes]:
+    """The lowest of the first ``used`` axes in each column of the grid."""
+    cols = axes.shape[1]
+    flat = list(axes.flat)[:used]
+    return [max((ax for j, ax in enumerate(flat) if j % cols == c), key=flat.index)
+            for c in range(min(cols, used))]  # fmt: skip
 
 
 def _grid(count: int, max_cols: int) -> tuple[int, int]:
@@ -251,12 +293,13 @@ def _effect_figure(parameter: str, effects: Sequence[Effect], title: str) -> Fig
             ax.set_ylabel("probability" if e.probability else "mean")
             if e.probability:
                 ax.set_ylim(0.0, _probability_top([e.mean, e.lo, e.hi]))
-            _put_n_note(ax, e.n)
+            _put_n_note(ax, e.n, e)
             ax.grid(alpha=0.3)
         _hide_unused(axes, len(effects))
         for ax in axes.flat[: len(effects)]:
             _format_x_axis(ax, kind, categories)
-        fig.supxlabel(_wrap(parameter, 60), fontsize=_label_size(parameter, 60))
+        for ax in _bottom_axes(axes, len(effects)):
+            _parameter_axis(ax, "x", parameter, 60 if cols == 1 else 40)
         fig.suptitle(_wrap(f"{title}\n(mean and 95% interval)", 90))
     except BaseException:
         plt.close(fig)
@@ -324,10 +367,39 @@ def _panels(
     return out
 
 
+def _with_intervals(panel: _Panel) -> _Panel:
+    """A probability panel given without intervals gets the 95% Wilson interval of each cell,
+    from its share and n (a share of n replications is a whole number of them)."""
+    if not panel.probability or panel.lo is not None:
+        return panel
+    lo = np.full(panel.values.shape, np.nan)
+    hi = np.full(panel.values.shape, np.nan)
+    for idx in np.ndindex(panel.values.shape):
+        share, n = panel.values[idx], panel.n[idx]
+        if np.isfinite(share) and np.isfinite(n) and n >= 1:
+            hits = min(max(round(float(share) * float(n)), 0), int(n))
+            _, lo[idx], hi[idx] = proportion_ci(hits, int(n))
+    return dataclasses.replace(panel, lo=lo, hi=hi)
+
+
+def _panel_note(panel: _Panel) -> str:
+    """What a panel without information says of itself: 0 (or one value) in every cell."""
+    finite = panel.values[np.isfinite(panel.values)]
+    if finite.size < 2 or not np.all(finite == finite[0]):
+        return ""
+    if panel.probability and finite[0] == 0.0:
+        return "0 in every cell: no replication had it"
+    return f"{_fmt(float(finite[0]), panel.probability)} in every cell"
+
+
 def _norm(panel: _Panel) -> Normalize:
+    """Colours: probabilities from 0 to a round number above every estimate and every upper
+    interval bound (so that noise at small probabilities does not take the whole range);
+    other outcomes over their range."""
     finite = panel.values[np.isfinite(panel.values)]
     if panel.probability:
-        return Normalize(0.0, _probability_top([panel.values]))
+        bounds = [panel.values] + ([panel.hi] if panel.hi is not None else [])
+        return Normalize(0.0, _probability_top(bounds))
     if not finite.size:
         return Normalize(0.0, 1.0)
     low, high = float(finite.min()), float(finite.max())
@@ -443,7 +515,7 @@ def _heatmaps_figure(
     probability, lo, hi)``; every array has shape ``(len(y_labels), len(x_labels))``.
     """
     shape = (len(y_labels), len(x_labels))
-    checked = _panels(panels, shape, x_name, y_name)
+    checked = [_with_intervals(p) for p in _panels(panels, shape, x_name, y_name)]
     ny, nx = shape
     annotate = nx * ny <= MAX_ANNOTATED_CELLS
     cell_w = 0.95 if any(p.lo is not None for p in checked) and max(shape) <= 8 else 0.75
@@ -474,9 +546,13 @@ def _heatmaps_figure(
                 _annotate(ax, panel, norm, cell_pt)
             _tick_labels(ax, "x", x_labels)
             _tick_labels(ax, "y", y_labels)
-            ax.set_xlabel(_wrap(x_name, 40), fontsize=_label_size(x_name, 40))
-            ax.set_ylabel(_wrap(y_name, 30), fontsize=_label_size(y_name, 30))
-            ax.set_title(_wrap(panel.outcome, 45), fontsize=_label_size(panel.outcome, 45))
+            _parameter_axis(ax, "x", x_name, 40)
+            _parameter_axis(ax, "y", y_name, 30)
+            note = _panel_note(panel)
+            ax.set_title(
+                _wrap(panel.outcome, 45) + (f"\n({note})" if note else ""),
+                fontsize="medium" if not note else "small",
+            )
             ax.tick_params(length=0)
             bar = fig.colorbar(image, ax=ax, shrink=0.9)
             bar.set_label(_wrap(panel.outcome, 30), fontsize="small")
@@ -595,8 +671,8 @@ def _main_effects_figure(
             categories = _categories([e]) if kind == "categorical" else []
             _draw_effect(ax, e, _colour(0), categories)
             _format_x_axis(ax, kind, categories)
-            ax.set_title(_wrap(parameter, 34), fontsize=_label_size(parameter, 34))
-            _put_n_note(ax, e.n)
+            _parameter_axis(ax, "x", parameter, 34)
+            _put_n_note(ax, e.n, e)
             if overall is not None and math.isfinite(overall):
                 ax.axhline(
                     overall,

@@ -175,7 +175,10 @@ def read_scenario_file(path: str | Path, _seen: tuple[Path, ...] = ()) -> tuple[
     values: dict = {}
     sources: dict[KeyPath, str] = {}
     if isinstance(parent, str):
-        values, sources = read_scenario_file(path.parent / parent, (*_seen, path.resolve()))
+        from sim.scenario.loader import resolve_extends  # (the loader imports this module)
+
+        target = resolve_extends(path, parent, str(path))
+        values, sources = read_scenario_file(target, (*_seen, path.resolve()))
     comments = trailing_comments(text)
     for leaf in _leaves(data):
         sources[leaf] = _comment_for(comments, leaf)

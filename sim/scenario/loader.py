@@ -14,6 +14,7 @@ import datetime as dt
 import difflib
 import functools
 import math
+import os
 import re
 import tomllib
 import typing
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.errors import InputError
+from sim.scenario import bundled
 from sim.scenario.params import (
     ROES,
     SPEAKER_POSTURES,
@@ -42,13 +44,14 @@ __all__ = [
     "check_value",
     "override_field",
     "read_toml",
+    "resolve_extends",
     "merge_tables",
     "parameter_path_value",
     "scenario_to_dict",
     "scenario_to_toml",
 ]
 
-BUNDLED = Path(__file__).resolve().parent.parent.parent / "scenarios"  # the shipped scenarios
+BUNDLED = bundled.SCENARIOS  # the shipped scenarios (see sim.scenario.bundled)
 REQUIRED = "required (set it here or in the scenario it extends)"
 BAD_DATE = "not a valid date (YYYY-MM-DD)"
 SECTORS_PATH = ("terrain", "sectors")
@@ -815,6 +818,21 @@ def _record(
             _record(value, source, origins, (*path, key))
 
 
+def resolve_extends(path: Path, parent: str, source: str) -> Path:
+    """The file that ``extends = parent`` in the file at ``path`` names: the path relative to
+    that file's folder if it is a file, else the bundled scenario of that name (``baseline_2024``
+    or ``baseline_2024.toml``); InputError (blamed on ``source``) naming every path tried."""
+    tried = [path.parent / parent]
+    shipped = bundled.scenario_file(parent)  # None when ``parent`` has a folder in it
+    if shipped is not None:
+        tried.append(shipped)
+    for candidate in tried:
+        if candidate.is_file():
+            return candidate
+    shown = [os.path.abspath(p) + (" (not a file)" if p.exists() else "") for p in tried]
+    raise InputError(source, "extends", parent, "file not found: tried " + ", ".join(shown))
+
+
 def _read_chain(
     path: Path,
     source: str,
@@ -835,18 +853,16 @@ def _read_chain(
                 source,
                 "extends",
                 parent,
-                "must be a file name in quotes, relative to this file's folder",
+                "must be a file name in quotes (relative to this file's folder) "
+                "or a bundled scenario's name",
             )
-        target = path.parent / parent
+        target = resolve_extends(path, parent, source)
         seen = [*chain, (path.resolve(), source)]
         resolved = target.resolve()
         loop = [i for i, (p, _) in enumerate(seen) if p == resolved]
         if loop:
             names = [s for _, s in seen[loop[0] :]] + [seen[loop[0]][1]]
             raise InputError(source, "extends", parent, "circular extends: " + " -> ".join(names))
-        if not target.is_file():
-            what = "file not found" if not target.exists() else "not a file"
-            raise InputError(source, "extends", parent, f"{what}: {target}")
         base = _read_chain(target, str(target), seen, origins, order)
     _record(data, source, origins)
     order.append(source)
