@@ -1037,9 +1037,7 @@ def build_parser() -> Parser:
         o = group(sp, "output")
         o.add_argument("-o", "--out", metavar="DIR", help="results folder (default under results/)")
         o.add_argument("--events", action="store_true", help="also write every event")
-        o.add_argument(
-            "--format", default="png", choices=("png", "svg", "pdf"), help="plot format"
-        )
+        o.add_argument("--format", default="png", choices=("png", "svg", "pdf"), help="plot format")
         o.add_argument(
             "--plots",
             type=lambda text: plot_names(text, plots),
