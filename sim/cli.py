@@ -958,6 +958,9 @@ def build_parser() -> Parser:
         g.add_argument(
             "-s", "--seed", metavar="S", type=int, default=None, help="root seed (default: drawn)"
         )
+        execution(sp)
+
+    def execution(sp: argparse.ArgumentParser) -> None:
         x = group(sp, "execution")
         x.add_argument(
             "--backend",
@@ -1189,70 +1192,69 @@ def build_parser() -> Parser:
         "fit", help="fit the scenario's [priors] to a record and episodes (history matching, ABC)"
     )
     f.add_argument("scenario", help="scenario file or bundled name (needs a [priors] table)")
-    f.add_argument("--observed", required=True, metavar="CSV", help="the record of events")
-    f.add_argument("--from", dest="from_", required=True, metavar="DATE", help="window start")
-    f.add_argument("--to", required=True, metavar="DATE", help="window end (inclusive)")
-    f.add_argument(
+    rec = group(f, "what to fit")
+    rec.add_argument("--observed", required=True, metavar="CSV", help="the record of events")
+    rec.add_argument("--from", dest="from_", required=True, metavar="DATE", help="window start")
+    rec.add_argument("--to", required=True, metavar="DATE", help="window end (inclusive)")
+    rec.add_argument(
         "--episodes",
         default="aug2015,oct2014,jun2020",
         metavar="A,B|none",
         help="historical episodes to match as well (default aug2015,oct2014,jun2020)",
     )
-    f.add_argument(
+    hm = group(f, "history matching")
+    hm.add_argument(
         "--waves", metavar="N", type=int, default=3, help="history-matching waves (default 3)"
     )
-    f.add_argument(
+    hm.add_argument(
         "--points", metavar="N", type=int, default=200, help="parameter sets per wave (200)"
     )
-    f.add_argument(
+    hm.add_argument(
         "--replications",
         metavar="N",
         type=int,
         default=20,
         help="replications per set in a wave (20)",
     )
-    f.add_argument(
+    hm.add_argument(
         "--cutoff", metavar="I", type=float, default=3.0, help="implausibility cutoff (3)"
     )
-    f.add_argument(
+    abc = group(f, "ABC")
+    abc.add_argument(
         "--particles", metavar="N", type=int, default=1000, help="ABC population size (1000)"
     )
-    f.add_argument(
+    abc.add_argument(
         "--alpha", metavar="SHARE", type=float, default=0.5, help="share kept per generation (0.5)"
     )
-    f.add_argument(
+    abc.add_argument(
         "--min-acceptance",
         metavar="SHARE",
         type=float,
         default=0.05,
         help="stop when fewer new particles than this share beat the tolerance (0.05)",
     )
-    f.add_argument(
+    abc.add_argument(
         "--generations", metavar="N", type=int, default=12, help="most ABC generations (12)"
     )
-    f.add_argument(
+    abc.add_argument(
         "--predictive",
         metavar="N",
         type=int,
         default=1000,
         help="replications of the posterior predictive check (1000)",
     )
-    f.add_argument("--seed", metavar="S", type=int, default=None, help="root seed (default: drawn)")
-    f.add_argument(
-        "--backend",
-        default="process",
-        choices=("serial", "process", "dask"),
-        help="where replications run (default: local worker processes)",
+    group(f, "replications").add_argument(
+        "-s", "--seed", metavar="S", type=int, default=None, help="root seed (default: drawn)"
     )
-    f.add_argument(
-        "--workers", metavar="W", type=int, default=0, help="worker processes (default: cores)"
+    execution(f)
+    x = group(f, "execution")
+    x.add_argument("--resume", action="store_true", help="go on with the fit stored in --out")
+    x.add_argument("--force", action="store_true", help="replace the fit stored in --out")
+    o = group(f, "output")
+    o.add_argument(
+        "-o", "--out", metavar="DIR", help="fit folder (default results/fit-SCENARIO-toDATE)"
     )
-    f.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="join this Dask scheduler")
-    f.add_argument("--quiet", action="store_true", help="no progress bar or notes")
-    f.add_argument("--out", metavar="DIR", help="fit folder (default results/fit-SCENARIO-toDATE)")
-    f.add_argument("--resume", action="store_true", help="go on with the fit stored in --out")
-    f.add_argument("--force", action="store_true", help="replace the fit stored in --out")
-    f.add_argument("--format", default="png", choices=("png", "svg", "pdf"), help="plot format")
+    o.add_argument("--format", default="png", choices=("png", "svg", "pdf"), help="plot format")
     overrides(f)
     f.set_defaults(func=cmd_fit)
 
@@ -1278,7 +1280,12 @@ def build_parser() -> Parser:
     q.add_argument(
         "--to", dest="last", required=True, metavar="DATE", help="last day of the window"
     )
-    q.add_argument("--out", help="folder for score.csv and plots/ (default: the results folder)")
+    q.add_argument(
+        "-o",
+        "--out",
+        metavar="DIR",
+        help="folder for score.csv and plots/ (default: the results folder)",
+    )
     q.add_argument(
         "--mapping",
         metavar="CSV",

@@ -164,7 +164,13 @@ class Results:
         """Every event, when the experiment kept them (``events=True``, ``--events``); else an
         empty frame with the same columns. ``cause`` is the ``id`` of the provoking event."""
         dtypes = _event_dtypes() | {"scenario": self._category()}
-        if not self._has("events"):  # a table in older stores, a view of the codes in newer
+        with self._store() as store:
+            packed = store.event_records()
+            labels = store.event_labels() if packed is not None else {}
+            index = dict(store.con.execute("SELECT scenario_index, name FROM scenarios"))
+        if packed is not None:
+            return _unpack_events(packed, labels, index)[list(dtypes)].astype(dtypes)
+        if not self._has("events"):  # a table in stores of version 1, a view in version 2
             return _empty(dtypes)
         df = self._read(
             "SELECT e.* FROM events AS e JOIN scenarios AS s ON s.name = e.scenario "
@@ -355,6 +361,35 @@ class Results:
 
     def _named(self) -> list[tuple[str, dict[str, np.ndarray]]]:
         return [(name, self._columns(name)) for name in self.names]
+
+
+def _unpack_events(
+    packed: tuple[np.ndarray, np.ndarray, np.ndarray],
+    labels: dict[str, list],
+    scenarios: dict[int, str],
+) -> pd.DataFrame:
+    """The stored event records (``Store.event_records``) with their codes replaced by what
+    they stand for (``Store.event_labels``)."""
+    scenario, replication, records = packed
+    by_type = records["type"]
+
+    def named(values: list, codes: np.ndarray) -> np.ndarray:
+        return np.asarray(values, dtype=object)[codes] if len(values) else codes.astype(object)
+
+    columns = {
+        "scenario": named(
+            [scenarios.get(i) for i in range(max(scenarios, default=-1) + 1)], scenario
+        ),
+        "replication": replication,
+        "type": named(labels["type"], by_type),
+        "rung": np.asarray(labels["rung"], np.int64)[by_type],
+        "cameo": named(labels["cameo"], by_type),
+        "goldstein": np.asarray(labels["goldstein"], np.float64)[by_type],
+        "injected": records["injected"].astype(bool),
+    }
+    columns |= {k: named(labels[k], records[k]) for k in ("actor", "sector", "intent")}
+    columns |= {k: records[k] for k in ("id", "time", "tension", "killed", "injured", "cause")}
+    return pd.DataFrame(columns)
 
 
 def _empty(dtypes: dict[str, Any], columns: Sequence[str] | None = None) -> pd.DataFrame:

@@ -152,7 +152,7 @@ def test_store_is_plain_sqlite(serial_run):
     days = store_rows(serial_run, "SELECT COUNT(*) FROM daily WHERE scenario = 'baseline_2024'")
     assert days[0][0] > 365
     names = {r[0] for r in store_rows(serial_run, "SELECT name FROM sqlite_master")}
-    assert {"outcomes", "monthly", "sketches", "daily", "events", "scenarios"} <= names
+    assert {"outcomes", "monthly", "sketches", "daily", "replication_events", "scenarios"} <= names
 
 
 # --- folders and resume ----------------------------------------------------------------------

@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
+import sim
 from sim.analysis.stats import norm_ppf, t_ppf
 from sim.analysis.survival import kaplan_meier
 from sim.cli import main
@@ -244,21 +245,24 @@ def test_events_csv_is_the_same_after_an_interruption(tmp_path, monkeypatch, cap
     assert (stopped / "events.csv").read_bytes() == (whole / "events.csv").read_bytes()
     rows = read_csv(whole / "events.csv")
     assert {r["scenario"] for r in rows} == {"baseline_2024", "hotline"}
-    # the store keeps codes; its events view reads them back with names
+    # the store keeps codes in packed records; Results.events reads them back with names
     con = sqlite3.connect(f"file:{whole / STORE_NAME}?mode=ro", uri=True)
     try:
-        columns = {r[1]: r[2] for r in con.execute("PRAGMA table_info(event_log)")}
-        assert columns["scenario"] == columns["codes"] == "INTEGER"  # codes, not names
-        assert not {"type", "actor", "sector", "intent"} & set(columns)
+        columns = {r[1]: r[2] for r in con.execute("PRAGMA table_info(replication_events)")}
+        assert columns == {"scenario": "INTEGER", "replication": "INTEGER", "events": "BLOB"} | {
+            "rows": "TEXT"
+        }
         (sectors,) = con.execute("SELECT group_concat(name) FROM event_sectors").fetchone()
         assert {"west", "central", "east"} <= set(sectors.split(","))
-        view = con.execute(
-            "SELECT * FROM events WHERE scenario = 'hotline' ORDER BY replication, id"
-        ).fetchall()
+        (size,) = con.execute("SELECT sum(length(events)) FROM replication_events").fetchone()
     finally:
         con.close()
+    assert size == len(rows) * eventlog.EVENT_RECORD.itemsize
+    frame = sim.open_results(whole).events
+    assert len(frame) == len(rows)
+    stored = frame[frame["scenario"] == "hotline"].astype(object).itertuples(index=False)
     mine = [tuple(r.values()) for r in rows if r["scenario"] == "hotline"]
-    assert [tuple(str(outputs.csv_value(v)) for v in row) for row in view] == mine
+    assert [tuple(str(outputs.csv_value(v)) for v in row) for row in stored] == mine
 
 
 def test_events_csv_is_what_the_old_path_wrote(tmp_path):
@@ -336,7 +340,7 @@ def test_event_rows_match_the_csv_module(scenario):
     assert batch.csv_rows[1] == "" and len(batch) == len(events) + 1 + len(plain)
     labels = batch.labels
     actors = [e.actor for _, evs in logs for e in evs]
-    assert [labels["actor"][c] for c in batch.columns["actor"]] == actors
+    assert [labels["actor"][c] for c in batch.records["actor"]] == actors
 
 
 # --- closed-form quantiles against scipy ----------------------------------------------------

@@ -8,13 +8,13 @@ Tables (``sqlite3 experiment.sqlite .schema`` shows them):
 - ``monthly``: per replication and calendar month, the count of each event type and ``top_rung``;
 - ``sketches``: per scenario, the per-day trajectory sketch (a BLOB, see ``sketch.py``);
 - ``daily``: per scenario and day, tension quantiles and rung shares read off the sketch;
-- when the experiment keeps events, ``event_log``: every event, its scenario (the
-  ``scenario_index``) and its type, actor, sector and intent as small integer codes into the
-  lookup tables ``event_types`` (with each type's rung, CAMEO code and Goldstein weight),
-  ``event_actors``, ``event_sectors`` and ``event_intents``, packed into one integer
-  (``CODE_BITS``); the view ``events`` reads it back with names, one column per field of
-  ``sim.model.events.Event``; and ``event_csv``: each replication's finished rows of
-  ``events.csv``, which is their concatenation;
+- when the experiment keeps events, ``replication_events``: per scenario (its
+  ``scenario_index``) and replication, ``events``, its events packed as fixed-width records
+  (``eventlog.EVENT_RECORD``: numbers, and type, actor, sector and intent as small integer
+  codes into the lookup tables ``event_types``, with each type's rung, CAMEO code and
+  Goldstein weight, ``event_actors``, ``event_sectors`` and ``event_intents``), and ``rows``,
+  its finished rows of ``events.csv``, which is their concatenation (``Results.events`` in
+  ``sim.results_api`` reads the records back as a table);
 - ``batches``: a log of the batches written;
 - ``points`` (sweeps): each design point's scenario name, index and parameter values, one
   column per parameter; the view ``sweep_outcomes`` joins it to ``outcomes``, one row per
@@ -30,7 +30,6 @@ a resumed run replays the others' trajectories before it goes on.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import json
 import re
 import sqlite3
@@ -41,25 +40,19 @@ import numpy as np
 
 from sim.errors import InputError
 from sim.experiment.batch import BatchResult
-from sim.experiment.eventlog import CODED, EventBatch
+from sim.experiment.eventlog import EVENT_RECORD, LABELLED, EventBatch
 from sim.experiment.sketch import DailySketch
-from sim.model.events import EVENT_FIELDS, EVENT_TYPES, TYPE_NAMES
+from sim.model.events import EVENT_TYPES, TYPE_NAMES
 
 STORE_NAME = "experiment.sqlite"
 # A sweep's points: (parameter path, SQL type) columns and rows of (scenario, point, values...).
 Points = tuple[Sequence[tuple[str, str]], Sequence[Sequence[object]]]
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-# 2: events as codes (event_log, lookup tables, the events view) and event_csv; 1 kept an
-# events table of strings, which export_events_csv still reads.
-SCHEMA_VERSION = "2"
-LABELLED = CODED[1:]  # event fields coded through a lookup table of their own: actor, ...
-# event_log after ``scenario``: the numbers, then ``codes``, which packs the small codes of
-# one event into one integer (one column costs less to insert than five): its type, actor,
-# sector and intent, each an index into its lookup table, and whether it was injected, at
-# these (first bit, bits). The view ``events`` unpacks them; a rung is its type's.
-_EVENT_COLUMNS = ("replication", "id", "time", "tension", "killed", "injured", "cause", "codes")
-CODE_BITS = {"type": (0, 8), "actor": (8, 16), "sector": (24, 16), "intent": (40, 8)}
-CODE_BITS["injected"] = (48, 1)
+# 3: events as packed records beside their CSV rows (replication_events); 2 kept them as rows
+# of integer codes (event_log, read back with names by the view ``events``), 1 as an events
+# table of strings. Results.events reads all three, export_events_csv 1 and 3.
+SCHEMA_VERSION = "3"
+_MAX_LABELS = 1 << 15  # names per lookup table: codes are int16
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS experiment (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -209,36 +202,10 @@ class Store:
                 f"CREATE TABLE IF NOT EXISTS event_{kind}s (code INTEGER PRIMARY KEY, "
                 "name TEXT NOT NULL UNIQUE)"
             )
-        cols = ", ".join(
-            f"{_q(c)} {'REAL' if c in ('time', 'tension') else 'INTEGER'} NOT NULL"
-            for c in _EVENT_COLUMNS
-        )
         self.con.execute(
-            f"CREATE TABLE IF NOT EXISTS event_log (scenario INTEGER NOT NULL, {cols})"
-        )
-        self.con.execute(
-            "CREATE TABLE IF NOT EXISTS event_csv (scenario INTEGER NOT NULL, replication "
-            "INTEGER NOT NULL, rows TEXT NOT NULL, PRIMARY KEY (scenario, replication))"
-        )
-        code = {k: f"((e.codes >> {a}) & {(1 << b) - 1})" for k, (a, b) in CODE_BITS.items()}
-        named = {
-            "scenario": "s.name",
-            "type": "t.name",
-            "rung": "t.rung",
-            "cameo": "t.cameo",
-            "goldstein": "t.goldstein",
-            "injected": code["injected"],
-            **{k: f"{k}s.name" for k in LABELLED},
-        }
-        select = ", ".join(
-            f"{named.get(c, 'e.' + _q(c))} AS {_q(c)}"
-            for c in ("scenario", "replication", *EVENT_FIELDS)
-        )
-        joins = " ".join(f"JOIN event_{k}s AS {k}s ON {k}s.code = {code[k]}" for k in LABELLED)
-        self.con.execute(
-            f"CREATE VIEW IF NOT EXISTS events AS SELECT {select} FROM event_log AS e "
-            "JOIN scenarios AS s ON s.scenario_index = e.scenario "
-            f"JOIN event_types AS t ON t.code = {code['type']} {joins}"
+            "CREATE TABLE IF NOT EXISTS replication_events (scenario INTEGER NOT NULL, "
+            "replication INTEGER NOT NULL, events BLOB NOT NULL, rows TEXT NOT NULL, "
+            "PRIMARY KEY (scenario, replication))"
         )
 
     def _load_labels(self) -> dict[str, dict[str, int]]:
@@ -254,8 +221,8 @@ class Store:
         """The store's codes of ``names`` in the lookup table of ``kind``, new ones added."""
         table = self._labels[kind]
         fresh = [n for n in names if n not in table]
-        if len(table) + len(fresh) > 1 << CODE_BITS[kind][1]:
-            raise ValueError(f"more than {1 << CODE_BITS[kind][1]} event {kind}s to store")
+        if len(table) + len(fresh) > _MAX_LABELS:
+            raise ValueError(f"more than {_MAX_LABELS} event {kind}s to store")
         for name in fresh:
             table[name] = len(table)
         if fresh:
@@ -277,24 +244,22 @@ class Store:
         return code
 
     def _write_events(self, scenario: str, events: EventBatch) -> None:
+        """One row per replication with events: its records, coded by the store's tables,
+        and its CSV rows (a replication without events has neither)."""
         code = self.scenario_code(scenario)
-        cols = dict(events.columns)
-        packed = cols["type"].astype(np.int64) | cols["injected"].astype(np.int64) << 48
+        records = events.records.copy()
         for kind in LABELLED:
-            local = self._label_codes(kind, events.labels[kind])[cols[kind]]
-            packed |= local << CODE_BITS[kind][0]
-        cols["codes"] = packed
-        marks = ", ".join("?" * (1 + len(_EVENT_COLUMNS)))
+            records[kind] = self._label_codes(kind, events.labels[kind])[records[kind]]
+        data, size = records.tobytes(), EVENT_RECORD.itemsize
+        ends = np.cumsum(events.counts).tolist()
         self.con.executemany(
-            f"INSERT INTO event_log VALUES ({marks})",
-            zip(itertools.repeat(code), *(cols[c].tolist() for c in _EVENT_COLUMNS)),
-        )
-        self.con.executemany(
-            "INSERT INTO event_csv VALUES (?, ?, ?)",
+            "INSERT INTO replication_events VALUES (?, ?, ?, ?)",
             (
-                (code, r, text)
-                for r, text in zip(events.replications, events.csv_rows, strict=True)
-                if text
+                (code, r, data[(end - n) * size : end * size], text)
+                for r, n, end, text in zip(
+                    events.replications, events.counts, ends, events.csv_rows, strict=True
+                )
+                if n
             ),
         )
 
@@ -471,14 +436,49 @@ class Store:
 
     def event_csv_rows(self, scenario: str) -> Iterator[str] | None:
         """The ``events.csv`` rows of ``scenario``, one text per replication in replication
-        order; None when the store keeps no such rows (events not kept, or an older store)."""
-        if not self.has_table("event_csv"):
+        order; None when the store keeps no such rows (events not kept, or a store of
+        version 1)."""
+        table = next((t for t in ("replication_events", "event_csv") if self.has_table(t)), None)
+        if table is None:
             return None
         cur = self.con.execute(
-            "SELECT rows FROM event_csv WHERE scenario = ? ORDER BY replication",
+            f"SELECT rows FROM {table} WHERE scenario = ? ORDER BY replication",
             (self.scenario_code(scenario),),
         )
         return (text for (text,) in cur)
+
+    def event_records(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """Every stored event, ordered by scenario, replication and id: the scenario index
+        and the replication of each, and its ``EVENT_RECORD`` (codes of the lookup tables);
+        None when the store has no ``replication_events``."""
+        if not self.has_table("replication_events"):
+            return None
+        cur = self.con.execute(
+            "SELECT scenario, replication, events FROM replication_events "
+            "ORDER BY scenario, replication"
+        )
+        rows = cur.fetchall()
+        records = np.frombuffer(b"".join(blob for *_, blob in rows), EVENT_RECORD)
+        counts = [len(blob) // EVENT_RECORD.itemsize for *_, blob in rows]
+        keys = np.array([key for *key, _ in rows], np.int64).reshape(len(rows), 2)
+        return np.repeat(keys[:, 0], counts), np.repeat(keys[:, 1], counts), records
+
+    def event_labels(self) -> dict[str, list]:
+        """What the event codes stand for, each a list indexed by code: ``type`` (names) and
+        the ``rung``, ``cameo`` and ``goldstein`` of each type; ``actor``, ``sector`` and
+        ``intent`` (names)."""
+        cur = self.con.execute("SELECT name, rung, cameo, goldstein FROM event_types ORDER BY code")
+        out = dict(
+            zip(
+                ("type", "rung", "cameo", "goldstein"),
+                map(list, zip(*cur, strict=True)),
+                strict=True,
+            )
+        )
+        for kind in LABELLED:
+            cur = self.con.execute(f"SELECT name FROM event_{kind}s ORDER BY code")
+            out[kind] = [name for (name,) in cur]
+        return out
 
     def iter_rows(self, sql: str, params: Sequence[object] = ()) -> Iterator[dict]:
         """Rows of a query as dicts (for streaming CSV exports)."""

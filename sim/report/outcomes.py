@@ -304,11 +304,11 @@ def extremes_section(r: Results) -> Section | None:
             if p.caveat:
                 commands.append(para(p.caveat, "note"))
         out.append(f'<div class="commands">{"".join(commands)}</div>')
-    if any("--set" in p.command for p in found) and r.manifest.get("posterior"):
+    used = r.manifest.get("posterior")
+    if isinstance(used, dict) and any(used.values()):
         out.append(
             para(
-                "The --set values after the run's own are the posterior row this replication "
-                "drew: dmzsim trace runs point values, so they are given explicitly.",
+                "dmzsim trace draws the replication's row of the posterior, as the run did.",
                 "note",
             )
         )

@@ -1,7 +1,7 @@
 """The most extreme replications of a run or compare, and the exact ``dmzsim trace`` command
 that replays each: the scenario as given on the command line, the root seed, the replication,
-the run's ``--set`` overrides and, when the run drew its parameters from a posterior, that
-replication's row of the posterior as ``--set`` values (the trace runs point values)."""
+and the run's ``--set`` and ``--posterior`` options (``trace`` draws the replication's row of
+the posterior as the run did)."""
 
 from __future__ import annotations
 
@@ -115,30 +115,36 @@ def scenario_args(r: Results) -> dict[str, str]:
     return {name: name for name in r.names}
 
 
+def _option(command: Sequence[str], name: str) -> str | None:
+    """The value of option ``name`` in a command line (its last, as argparse takes it)."""
+    value = None
+    for i, tok in enumerate(command):
+        if tok == name and i + 1 < len(command):
+            value = command[i + 1]
+        elif tok.startswith(name + "="):
+            value = tok.partition("=")[2]
+    return value
+
+
 class Posteriors:
-    """Each scenario's posterior as the run used it, read once, checked against the manifest."""
+    """Whether each scenario's posterior is still the one the run drew from (read once)."""
 
     def __init__(self, r: Results) -> None:
         self.used = r.manifest.get("posterior") or {}
-        self.tables: dict[str, object] = {}
+        self.caveats: dict[str, str] = {}
 
-    def sets(self, name: str, seed: int, replication: int) -> tuple[list[str], str]:
-        """The posterior row of a replication as ``PATH=VALUE`` overrides, and a caveat when the
-        row cannot be known (the file is gone or changed since the run)."""
+    def caveat(self, name: str) -> str:
+        """Why the replay may not draw the run's parameter values (the posterior file is gone
+        or changed since the run), or ""."""
         used = self.used.get(name) if isinstance(self.used, dict) else None
         if not used:
-            return [], ""
-        if name not in self.tables:
-            self.tables[name] = self._load(used)
-        table = self.tables[name]
-        if isinstance(table, str):
-            return [], table
-        row = table.row(seed, replication)  # type: ignore[attr-defined]
-        values = table.values_of(row)  # type: ignore[attr-defined]
-        return [f"{path}={value!r}" for path, value in values.items()], ""
+            return ""
+        if name not in self.caveats:
+            self.caveats[name] = self._check(used)
+        return self.caveats[name]
 
     @staticmethod
-    def _load(used: dict) -> object:
+    def _check(used: dict) -> str:
         from sim.errors import InputError
         from sim.experiment.parameters import read_table
 
@@ -150,26 +156,29 @@ class Posteriors:
         if table is None or table.digest() != used.get("sha256"):
             return (
                 f"the posterior {file} is missing or has changed since the run, so this "
-                "replication's parameter values are unknown: the command replays point values"
+                "command may not replay the parameter values the replication drew"
             )
-        return table
+        return ""
 
 
 def replays(r: Results, per_scenario: int) -> list[Replay]:
     """The extreme replications of every scenario of a run or compare, each with its command."""
     args = scenario_args(r)
     overrides = [str(s) for s in r.manifest.get("overrides") or []]
+    command = r.manifest.get("command") or []
+    posterior = _option(command, "--posterior") if isinstance(command, list) else None
     posteriors = Posteriors(r)
     out = []
     for name, rows in extremes(r, per_scenario).items():
         for row in rows:
             seed, rep = int(row["seed"]), int(row["replication"])
-            sets, caveat = posteriors.sets(name, seed, rep)
             argv = ["dmzsim", "trace", args.get(name, name), "--seed", str(seed)]
             argv += ["--replication", str(rep)]
-            for s in [*overrides, *sets]:
+            for s in overrides:
                 argv += ["--set", s]
-            out.append(Replay(name, row, tuple(argv), caveat))
+            if posterior is not None:
+                argv += ["--posterior", posterior]
+            out.append(Replay(name, row, tuple(argv), posteriors.caveat(name)))
     order = {name: i for i, name in enumerate(r.names)}
     return sorted(out, key=lambda p: order.get(p.scenario, len(order)))
 
