@@ -248,6 +248,7 @@ def _experiment(
     for key in ("workers", "batch_size"):
         _whole(key, options[key], 0, "must be 0 (automatic) or more")
     try:
+        engine.check_limits(n, len(items), seed=seed)
         check_options(options["backend"], options["workers"], options["scheduler"])
     except InputError as err:
         raise _relabel(err) from None
@@ -343,9 +344,11 @@ def _write(
     """The folder's tables, manifest and (if asked) plot files, as the command line writes
     them."""
     from sim.api_figures import users_backend
+    from sim.experiment.outputs import results_folder
     from sim.results import write_results
 
-    with users_backend():  # plot files import sim.plots, which selects Agg
+    # every file inside the folder, and listed in the manifest (what --force may remove)
+    with users_backend(), results_folder(folder):  # plot files import sim.plots (Agg)
         write_results(store, scenarios, folder, report, events=events, only=only)
 
 

@@ -79,8 +79,9 @@ def highest_rung(named: NamedColumns) -> Any:
     return capture(lambda p: plots_module("figures").rung_distribution(named, p), "figures")
 
 
-def tension(bands: Sequence[tuple[str, np.ndarray]], start: dt.date) -> Any:
-    """The tension fan chart (median, 50% and 90% bands by day)."""
+def tension(bands: Sequence[tuple[str, np.ndarray]], start: dt.date | Mapping[str, dt.date]) -> Any:
+    """The tension fan chart (median, 50% and 90% bands by day; ``start``: day 0 of every
+    scenario, or of each by name, so that different start dates align on the calendar)."""
     return capture(lambda p: plots_module("figures").fan_chart(bands, start, p), "figures")
 
 
@@ -104,9 +105,11 @@ def outcome(named: NamedColumns, name: str, label: str) -> Any:
     return capture(lambda p: figures._histograms(named, panels, title, p), "figures")
 
 
-def survival(curves: Mapping[int, Sequence[tuple[str, Any]]], start: dt.date) -> Any:
+def survival(
+    curves: Mapping[int, Sequence[tuple[str, Any]]], start: dt.date | Mapping[str, dt.date]
+) -> Any:
     """Kaplan-Meier curves of the time to each rung in ``curves``: one rung on one axes,
-    several as panels."""
+    several as panels (``start`` as for :func:`tension`)."""
     mod = plots_module("survival")
     if len(curves) == 1:
         ((k, named),) = curves.items()

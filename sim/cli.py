@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sim import __version__
-from sim.errors import InputError
+from sim.errors import InputError, one_line
 from sim.plots.names import RUN_PLOTS, SENSITIVITY_PLOTS, SWEEP_PLOTS
 from sim.scenario import bundled
 from sim.scenario.params import Scenario
@@ -45,7 +45,7 @@ class Parser(argparse.ArgumentParser):
     """An ArgumentParser whose usage errors are one line and exit status 2."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(2, f"{self.prog}: error: {message}\n")
+        self.exit(2, f"{self.prog}: error: {one_line(message)}\n")
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -57,11 +57,12 @@ def scenario_path(arg: str) -> Path:
     shipped = bundled.find_scenario(arg)
     if shipped is not None:
         return shipped
-    tried = [os.path.abspath(arg)]
+    # a folder, pipe or device is never opened (reading one could block or never end)
+    tried = [bundled.shown(os.path.abspath(arg)) + (" (not a regular file)" if p.exists() else "")]
     if (where := bundled.scenario_file(arg)) is not None:  # None: arg has a folder in it
         tried.append(str(where))
     raise InputError(
-        arg,
+        bundled.shown(arg),
         None,
         arg,
         f"no such scenario file or bundled scenario: tried {', '.join(tried)} "
@@ -75,19 +76,38 @@ def load(arg: str, overrides: Sequence[str]) -> Scenario:
     return load_scenario(scenario_path(arg), overrides)
 
 
-def check_counts(args: argparse.Namespace) -> None:
-    """Refuse bad replication, worker and precision settings before anything is drawn."""
-    if args.n < 1:
-        raise InputError("-n", None, args.n, "must be a whole number of at least 1")
+def check_counts(args: argparse.Namespace, scenarios: int = 1) -> None:
+    """Refuse bad replication, seed, worker and precision settings before anything is drawn;
+    ``scenarios``: how many scenarios or design points share the replication budget."""
+    from sim.experiment import engine
     from sim.experiment.backends import check_options
 
+    engine.check_limits(args.n, scenarios, seed=args.seed)
+    out = getattr(args, "out", None)
+    if out is not None and (not out.strip() or any(ord(c) < 32 for c in out)):
+        raise InputError("--out", None, out, "a folder name, without control characters")
+    if getattr(args, "resume", False) and getattr(args, "force", False):
+        raise InputError(
+            "--resume/--force",
+            None,
+            "both",
+            "choose one: --resume goes on with the stored experiment, --force replaces it",
+        )
+    if args.workers is not None and not 0 <= args.workers <= engine.MAX_WORKERS:
+        raise InputError(
+            "--workers", None, args.workers, f"0 (one per core) to {engine.MAX_WORKERS}"
+        )
     check_options(args.backend, args.workers, args.scheduler)
-    if getattr(args, "batch_size", 0) < 0:
-        raise InputError("--batch-size", None, args.batch_size, "must be 0 (automatic) or more")
+    if not 0 <= getattr(args, "batch_size", 0) <= engine.MAX_BATCH_SIZE:
+        raise InputError(
+            "--batch-size", None, args.batch_size, f"0 (automatic) to {engine.MAX_BATCH_SIZE:,}"
+        )
     precision = getattr(args, "precision", None)
     if precision is not None and not 0.0 < precision < 0.5:
         raise InputError("--precision", None, precision, "a half-width between 0 and 0.5")
-    if getattr(args, "max_replications", 1) < 1:
+    if precision is not None:
+        engine.check_limits(args.max_replications, scenarios, what="--max-replications")
+    elif getattr(args, "max_replications", 1) < 1:
         raise InputError("--max-replications", None, args.max_replications, "must be >= 1")
 
 
@@ -104,8 +124,8 @@ def seed_of(args: argparse.Namespace) -> int:
         if getattr(args, "resume", False):  # nothing stored to resume: a new run starts
             note(args, "--resume: no stored experiment found (give --seed and --out to resume one)")
         note(args, f"seed {args.seed} (drawn; pass --seed {args.seed} to repeat this run)")
-    elif args.seed < 0:
-        raise InputError("--seed", None, args.seed, "must be a non-negative whole number")
+    elif not 0 <= args.seed < 2**63:
+        raise InputError("--seed", None, args.seed, "a whole number from 0 to 2^63-1")
     return args.seed
 
 
@@ -242,9 +262,10 @@ def experiment(
         ran = report["seconds"]
     try:
         written_at = time.perf_counter()
-        written = write(store, folder, report)
-        if getattr(args, "report", False):
-            note(args, f"report in {report_of(folder)}")
+        with outputs.results_folder(folder):  # every file inside it, listed in the manifest
+            written = write(store, folder, report)
+            if getattr(args, "report", False):
+                note(args, f"report in {report_of(folder)}")
         plots = f" (plots in {folder / 'plots'}/)" if (folder / "plots").is_dir() else ""
         note(args, f"results in {folder}/{plots}")
     finally:
@@ -268,7 +289,7 @@ def scenario_experiment(
     from sim.experiment.progress import Steps
     from sim.results import step_count, write_results
 
-    check_counts(args)
+    check_counts(args, len(scenarios))
     files = [args.scenario] if kind == "run" else list(args.scenarios)
     tables, used = posteriors(args, files, scenarios, {})
     args.posterior_used = used
@@ -430,6 +451,8 @@ def cmd_compare(args: argparse.Namespace, argv: Sequence[str]) -> int:
     print(f"# {len(scenarios)} scenarios, {args.n} paired replications each, seed {args.seed}")
     print(f"# mean (difference from {names[0]} [95% interval], paired by replication)")
     print(format_table(compare_headline(table, names, rows)))
+    for text in tables.get("notes", []):
+        print(f"# note: {text}")
     print(f"# every outcome: {folder / 'compare.csv'}")
     return 0
 
@@ -439,12 +462,19 @@ def build_sweep(args: argparse.Namespace, method: str) -> tuple[Scenario, Design
     Every factor is checked before a seed is drawn, so bad input gets one line only."""
     import dataclasses
 
-    from sim.experiment.design import build_design, check_factors, parse_factor, point_names
+    from sim.experiment.design import (
+        build_design,
+        check_factors,
+        design_size,
+        parse_factor,
+        point_names,
+    )
     from sim.scenario.loader import load_variants
 
     base = load(args.scenario, args.set)
     factors = [parse_factor(p, base) for p in args.param]
     check_factors(factors, method, args.points)
+    check_counts(args, design_size(factors, method, args.points))  # n x points, before a seed
     seed_of(args)
     design = build_design(factors, method, args.points, args.seed)
     names = point_names(base.name, len(design.points))
@@ -572,15 +602,17 @@ def cmd_sensitivity(args: argparse.Namespace, argv: Sequence[str]) -> int:
 def cmd_discover(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from sim.analysis.tables import format_table
     from sim.discovery import discover
+    from sim.experiment.outputs import results_folder
 
-    found = discover(
-        Path(args.results),
-        args.outcome,
-        alpha=args.alpha,
-        min_mass=args.min_mass,
-        threshold=args.threshold,
-        fmt=args.format,
-    )
+    with results_folder(args.results):  # its files inside the sweep's folder, listed there
+        found = discover(
+            Path(args.results),
+            args.outcome,
+            alpha=args.alpha,
+            min_mass=args.min_mass,
+            threshold=args.threshold,
+            fmt=args.format,
+        )
     r = found.result
     box = r.chosen
     print(
@@ -874,15 +906,18 @@ def cmd_score(args: argparse.Namespace, argv: Sequence[str]) -> int:
             break_on_hyphens=False,
         )  # fmt: skip
 
-    scored = score_results(
-        args.results,
-        args.observed,
-        args.first,
-        args.last,
-        out=args.out,
-        mapping=args.mapping,
-        fmt=args.format,
-    )
+    from sim.experiment.outputs import results_folder
+
+    with results_folder(args.out or args.results):  # score.csv and plots/ inside it
+        scored = score_results(
+            args.results,
+            args.observed,
+            args.first,
+            args.last,
+            out=args.out,
+            mapping=args.mapping,
+            fmt=args.format,
+        )
     rec = scored.record
     print(f"# {args.results} against {rec.path}, {scored.first} to {scored.last}")
     for span in scored.spans:
@@ -934,7 +969,18 @@ def report_of(folder: Path, out: str | None = None) -> Path:
 
 
 def cmd_report(args: argparse.Namespace, argv: Sequence[str]) -> int:
-    print(f"report: {report_of(Path(args.results), args.out)}")
+    from contextlib import nullcontext
+
+    from sim.experiment.outputs import results_folder
+    from sim.experiment.store import STORE_NAME, check_intact
+
+    store = Path(args.results) / STORE_NAME
+    if store.is_file():  # a report of results whose store is damaged would mislead
+        check_intact(store)
+    # into the results folder (listed in its manifest), or where --out says
+    within = results_folder(args.results) if args.out is None else nullcontext()
+    with within:
+        print(f"report: {report_of(Path(args.results), args.out)}")
     return 0
 
 
@@ -1072,10 +1118,13 @@ def build_parser() -> Parser:
 
     t = sub.add_parser("trace", help="the event log of one replication, with causal chains")
     t.add_argument("scenario", help="scenario file or bundled name")
-    t.add_argument("--seed", metavar="S", type=int, required=True, help="root seed of the run")
+    t.add_argument(
+        "-s", "--seed", metavar="S", type=int, required=True, help="root seed of the run"
+    )
     t.add_argument(
         "--replication", metavar="I", type=int, default=0, help="replication index (default 0)"
     )
+    t.add_argument("-q", "--quiet", action="store_true", help="no notes on stderr")
     t.add_argument(
         "--plot",
         metavar="FILE",
@@ -1330,3 +1379,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         # the reader (e.g. `| head`) left early: stop quietly, as other command-line tools do
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as err:  # the file system refused: no space, no permission, not a folder
+        where = f"{err.filename}: " if err.filename else ""
+        text = one_line(f"{where}{err.strerror or err}")
+        print(f"dmzsim {args.command}: error: {text}", file=sys.stderr)
+        return 2
+    except Exception as err:
+        import sqlite3  # loaded already if the error is one of its own
+
+        if not isinstance(err, sqlite3.Error):
+            raise
+        text = one_line(" ".join(str(err).split()))
+        print(f"dmzsim {args.command}: error: experiment store: {text}", file=sys.stderr)
+        return 2

@@ -3,6 +3,15 @@
 from __future__ import annotations
 
 
+def one_line(text: str) -> str:
+    """``text`` with line breaks, escapes and other control characters written as Python
+    escapes (``\\n``, ``\\x1b``), so that a message stays one line and cannot drive the
+    terminal, whatever a file name or argument held."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 class InputError(Exception):
     """Bad user input (scenario file, --set override, CLI value).
 
@@ -14,5 +23,5 @@ class InputError(Exception):
         self.key = key
         self.value = value
         self.allowed = allowed
-        where = f"{source}: {key}" if key else source
-        super().__init__(f"{where} = {value!r}: {allowed}")
+        where = f"{source}: {key}" if key else str(source)
+        super().__init__(one_line(f"{where} = {value!r}: {allowed}"))

@@ -5,8 +5,9 @@ exactly what an uninterrupted one would. matplotlib is imported only when a plot
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 
@@ -48,6 +49,47 @@ def covers(s: Scenario, first: str, last: str) -> bool:
     return set(window) <= set(months_between(s.start_date, s.end_date))
 
 
+def horizon_note(windows: Mapping[str, tuple[dt.date, dt.date]]) -> str | None:
+    """The note a comparison of scenarios that simulate different periods (first and last
+    day by name) carries: their counts and probabilities are not like for like. None when
+    every scenario simulates the same days."""
+    if len(set(windows.values())) <= 1:
+        return None
+    spans = ", ".join(f"{n} {a.isoformat()}..{b.isoformat()}" for n, (a, b) in windows.items())
+    return (
+        f"horizons differ: counts cover different periods ({spans}); the paired differences "
+        "mix the scenarios' effect with their windows'"
+    )
+
+
+def comparison_notes(scenarios: list[Scenario]) -> list[str]:
+    """What a reader of a comparison must know about its windows: that the scenarios simulate
+    different periods (:func:`horizon_note`), and which of them lack the forecast window
+    (no forecast table of theirs)."""
+    note = horizon_note({s.name: (s.start_date, s.end_date) for s in scenarios})
+    notes = [note] if note else []
+    short = [s.name for s in scenarios if not covers(s, *FORECAST)]
+    if short:
+        notes.append(
+            f"no forecast for {', '.join(short)}: not simulated over all of "
+            f"{FORECAST[0]}..{FORECAST[1]}"
+        )
+    return notes
+
+
+def dated_rows(rows: list[dict[str, object]], start: dt.date) -> list[dict[str, object]]:
+    """Rows of ``survival_rows`` with the calendar ``date`` of each ``day`` after it (the day
+    that begins at that time: the last row, the horizon, is the day after the end date), so
+    that scenarios with different start dates can be read side by side."""
+    out = []
+    for row in rows:
+        items = list(row.items())
+        at = list(row).index("day") + 1
+        date = start + dt.timedelta(days=cast(int, row["day"]))
+        out.append(dict([*items[:at], ("date", date.isoformat()), *items[at:]]))
+    return out
+
+
 def survival_curves(s: Scenario, cols: Columns) -> dict[int, SurvivalCurve]:
     """Kaplan-Meier curves of the time to each rung, censored at the horizon."""
     first_days = np.column_stack([cols[f"first_day_rung_{k}"] for k in range(1, len(RUNGS))])
@@ -81,7 +123,8 @@ def write_results(
         outputs.export_events_csv(store, folder / "events.csv", names)
     step("tables (summary, forecast, trajectories, survival)")
     columns = [(s.name, store.outcome_columns(s.name)) for s in scenarios]
-    tables: dict = {"summary": {}, "forecast": {}, "compare": []}
+    notes = comparison_notes(scenarios) if len(scenarios) > 1 else []
+    tables: dict = {"summary": {}, "forecast": {}, "compare": [], "notes": notes}
     daily, bands, steps, medians = [], [], [], []
     panels: dict[int, list[tuple[str, SurvivalCurve]]] = {k: [] for k in SURVIVAL_PANELS}
     for s, (name, cols) in zip(scenarios, columns, strict=True):
@@ -97,8 +140,8 @@ def write_results(
         daily += outputs.trajectory_rows(name, s.start_date, sketch)
         bands.append((name, sketch.quantiles(BAND_QUANTILES)))
         for k, curve in survival_curves(s, cols).items():
-            steps += survival_rows(name, k, curve)
-            medians.append(survival_summary(name, k, curve))
+            steps += dated_rows(survival_rows(name, k, curve), s.start_date)
+            medians.append(survival_summary(name, k, curve) | {"start_date": str(s.start_date)})
             if k in panels:
                 panels[k].append((name, curve.on_grid()))  # daily: flat in replications
     store.write_daily(daily)
@@ -109,10 +152,10 @@ def write_results(
         step("compare.csv")
         tables["compare"] = compare_table(columns)
         outputs.write_table(folder / "compare.csv", tables["compare"])
-    start = scenarios[0].start_date
+    starts = {s.name: s.start_date for s in scenarios}
     for plot in [p for p in RUN_PLOTS if only is None or p in only]:
         step(f"plots/{plot}.{fmt}")
-        _draw(plot, columns, bands, panels, start, folder / "plots", fmt)
+        _draw(plot, columns, bands, panels, starts, folder / "plots", fmt)
     step("manifest.json")
     outputs.write_manifest(
         folder / "manifest.json",
@@ -120,6 +163,7 @@ def write_results(
         version=__version__,
         replication_seeds=DERIVATION,
         scenarios={s.name: scenario_to_dict(s) for s in scenarios},
+        **({"notes": notes} if notes else {}),  # e.g. scenarios of different periods
         store=STORE_NAME,
         finished=dt.datetime.now().isoformat(timespec="seconds"),
     )
@@ -137,11 +181,12 @@ def _draw(
     columns: list,
     bands: list,
     panels: dict[int, list[tuple[str, SurvivalCurve]]],
-    start: dt.date,
+    start: dict[str, dt.date],
     plots: Path,
     fmt: str,
 ) -> None:
-    """One of ``RUN_PLOTS`` into ``plots/`` (matplotlib is imported here, on first use)."""
+    """One of ``RUN_PLOTS`` into ``plots/`` (matplotlib is imported here, on first use);
+    ``start`` is each scenario's day 0, so that the time axes align on calendar dates."""
     if plot == "survival_fire":
         from sim.plots.survival import survival_plot
 

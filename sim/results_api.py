@@ -209,7 +209,8 @@ class Results:
     def differences(self) -> pd.DataFrame:
         """Each scenario after the first against the first (``reference``), paired by
         replication: both means, the mean difference and its 95% interval (as in
-        ``compare.csv``, one row per scenario and outcome). Empty for a single scenario."""
+        ``compare.csv``, one row per scenario and outcome). Empty for a single scenario.
+        When the scenarios simulate different periods, ``attrs["note"]`` says so."""
         from sim.analysis.tables import compare_table
 
         if len(self.names) < 2:
@@ -231,7 +232,11 @@ class Results:
             for r in table
         ]
         frame = pd.DataFrame(rows, columns=list(_DIFFERENCE_COLUMNS))
-        return frame.astype({"scenario": pd.CategoricalDtype(rest), "reference": "category"})
+        frame = frame.astype({"scenario": pd.CategoricalDtype(rest), "reference": "category"})
+        note = self._horizon_note()
+        if note:  # the scenarios simulate different periods: say so with the numbers
+            frame.attrs["note"] = note
+        return frame
 
     @functools.cached_property
     def forecast(self) -> pd.DataFrame:
@@ -275,7 +280,7 @@ class Results:
             bands = [
                 (n, store.sketch(n, self._horizon[n]).quantiles(BAND_QUANTILES)) for n in self.names
             ]
-        return tension(bands, self._start[self.names[0]])
+        return tension(bands, dict(self._start))  # each scenario's day 0: aligned by date
 
     def plot_casualties(self) -> Any:
         """Figure: killed plus injured per replication, by cause, per scenario."""
@@ -328,7 +333,16 @@ class Results:
             for k in rungs:
                 km = kaplan_meier(time_to_rung(first, k), float(self._horizon[name]))
                 curves[k].append((name, km.on_grid()))
-        return survival(curves, self._start[self.names[0]])
+        return survival(curves, dict(self._start))
+
+    def _horizon_note(self) -> str | None:
+        """``sim.results.horizon_note`` of the scenarios' first and last days."""
+        from sim.api_figures import users_backend
+
+        with users_backend():
+            from sim.results import horizon_note
+        last = {n: self._start[n] + dt.timedelta(days=self._horizon[n] - 1) for n in self.names}
+        return horizon_note({n: (self._start[n], last[n]) for n in self.names})
 
     # --- reading --------------------------------------------------------------------------
     @contextlib.contextmanager

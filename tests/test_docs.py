@@ -104,7 +104,7 @@ def test_parameter_table_covers_every_parameter_once():
         assert expected in names
     assert not any(n.startswith("timeline") or n in ("name", "description") for n in names)
     row = rows[names.index("mines.killed_mean")]
-    assert row["value"] == "2.0" and row["unit"] == "persons/blast" and row["allowed"] == ">= 0"
+    assert row["value"] == "2.0" and row["unit"] == "persons/blast" and row["allowed"] == "[0, 100]"
     assert row["source"].startswith("assumption")
     roe = rows[names.index("response.roe")]
     assert roe["allowed"] == '"standard", "hardline", "restrained"'

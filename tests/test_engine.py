@@ -103,7 +103,7 @@ def test_dask_local_cluster_matches_serial(serial_run, tmp_path):
 def test_dask_scheduler_address_joins_a_running_cluster(serial_run, tmp_path):
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=":0"
+        n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address="127.0.0.1:0"
     ) as cluster:
         out = tmp_path / "s"
         code = run(

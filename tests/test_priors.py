@@ -446,7 +446,7 @@ BAD = {
     "below_allowed": (
         entry("mines.killed_mean", "{ dist = 'uniform', low = -1.0, high = 5.0 }"),
         'priors."mines.killed_mean".low',
-        "a number >= 0",
+        "a number in [0, 100]",
     ),
     "excludes_the_value": (
         entry("mines.killed_mean", "{ dist = 'uniform', low = 3.0, high = 5.0 }"),

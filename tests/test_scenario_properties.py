@@ -242,7 +242,7 @@ EVENT_VALUES = {
     "note": text_value,
     "backing_change": st.floats(-1, 1),
     "backing_at_least": st.floats(0, 1),
-    "duration_days": st.floats(0, 1e6),
+    "duration_days": st.floats(0, 3650),
     "working": st.booleans(),
     "allowed": st.booleans(),
     "crews": st.integers(0, 50),

@@ -349,7 +349,7 @@ def test_bad_input_is_one_line_and_status_2(argv, needle, tmp_path, capsys):
         (
             'command = "sweep"\nscenario = "baseline_2024"\nreplications = 0\nseed = 1\n'
             '[params]\n"mines.killed_mean" = "0:1:2"\n',
-            "replications = 0: must be a whole number >= 1",
+            "replications = 0: must be a whole number from 1 to 1,000,000",
         ),
         (
             'command = "sweep"\nscenario = "baseline_2024"\nreplications = 2\nseed = 1\n'

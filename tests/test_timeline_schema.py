@@ -262,8 +262,8 @@ BAD_EVENTS = {
     "hour_24": (example("talks", hour=24), "hour", ("[0, 23.99]",)),
     "hour_minus_1": (example("talks", hour=-1), "hour", ("[0, 23.99]",)),
     "party_squad": (example("mdl_crossing", party="squad"), "party", ("'crew'", "'patrol'")),
-    "party_size_minus_1": (example("mdl_crossing", party_size=-1), "party_size", (">= 0",)),
-    "deadline_days_0": (example("ultimatum", deadline_days=0), "deadline_days", (">= 0.01",)),
+    "party_size_minus_1": (example("mdl_crossing", party_size=-1), "party_size", ("[0, 1000]",)),
+    "deadline_days_0": (example("ultimatum", deadline_days=0), "deadline_days", ("[0.01, 3650]",)),
     "blame_maybe": (mine_blast(blame="maybe"), "blame", ("'model'", "'yes'", "'no'")),
     "demand_apologise": (
         example("ultimatum", demand="apologise"),
@@ -469,11 +469,11 @@ def value_of(type_: str | None, field: str) -> st.SearchStrategy:
         "sector": st.sampled_from(SECTORS),
         "backing_change": st.floats(-1, 1),
         "backing_at_least": st.floats(0, 1),
-        "duration_days": st.floats(0, 1e6),
+        "duration_days": st.floats(0, 3650),
         "posture": st.sampled_from(POSTURES.get(type_, ("off", "standard"))),
         "working": st.booleans(),
         "allowed": st.booleans(),
-        "crews": st.integers(0, 500),
+        "crews": st.integers(0, 100),
         "killed": st.integers(0, 500),
         "injured": st.integers(0, 500),
         "planted": st.booleans(),
@@ -483,7 +483,7 @@ def value_of(type_: str | None, field: str) -> st.SearchStrategy:
         "deliberate": st.booleans(),
         "demand": st.sampled_from(ULTIMATUM_DEMANDS),
         "threat": st.sampled_from(("", *ULTIMATUM_THREATS)),
-        "deadline_days": st.floats(0.01, 1e6),
+        "deadline_days": st.floats(0.01, 3650),
         "note": texts,
     }[field]
 

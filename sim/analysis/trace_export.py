@@ -77,6 +77,8 @@ def check_target(
     path = Path(value)
     if path.is_dir() or value.endswith(("/", os.sep)):
         raise InputError(flag, None, value, "is a folder; give a file name")
+    if path.exists() and not path.is_file():  # a device or pipe is never replaced
+        raise InputError(flag, None, value, "is not a regular file (a device or pipe)")
     if suffixes and path.suffix.lower() not in suffixes:
         raise InputError(flag, None, value, f"must end in {', '.join(suffixes)}")
     above = path.absolute().parent

@@ -19,14 +19,16 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.stats import qmc
 
 from sim.errors import InputError
 from sim.scenario.loader import check_value, override_field
 from sim.scenario.params import Scenario
 
 METHODS = ("grid", "lhs", "sobol")
-MAX_POINTS = 20_000  # a guard against a typo such as 0:1:1000 x 0:1:1000
+# Design points of one sweep, and levels of one factor: each point is a scenario resolved,
+# stored and run -n times; a guard against a typo such as 0:1:1000 x 0:1:1000 or 0:1:100000000
+# (whose levels alone would fill memory before anything ran).
+MAX_POINTS = 20_000
 # The design's own stream: the root seed with this spawn key, apart from every replication's
 # streams (which use spawn keys (i,) ...), so a design never shares draws with the model.
 DESIGN_SPAWN_KEY = (2**32 - 1, 0xDE5)
@@ -184,6 +186,8 @@ def parse_factor(arg: str, base: Scenario) -> Factor:
             return Factor(path, kind, spec, levels=tuple(field.metadata["choices"]))
         raise refuse("'*' lists every value of a true/false or choice parameter only")
     if "," in spec:
+        if spec.count(",") >= MAX_POINTS:
+            raise refuse(f"a list of at most {MAX_POINTS:,} values")
         levels = tuple(value(t) for t in spec.split(","))
         if len(set(levels)) != len(levels):
             raise refuse("a list must not repeat a value")
@@ -206,6 +210,8 @@ def parse_factor(arg: str, base: Scenario) -> Factor:
         raise refuse("the number of grid steps must be a whole number, e.g. 0:1:11") from None
     if steps < 1 or (steps == 1 and hi != lo):
         raise refuse("an empty grid: lo:hi:steps needs steps >= 2 (or lo = hi with 1 step)")
+    if steps > MAX_POINTS:
+        raise refuse(f"grid steps must be at most {MAX_POINTS:,}")
     return Factor(path, kind, spec, levels=_grid(kind, lo, hi, steps, refuse))
 
 
@@ -253,6 +259,11 @@ def check_factors(factors: Sequence[Factor], method: str, points: int | None = N
             )
         if points is not None:
             raise InputError("--points", None, points, "only for --design lhs or sobol")
+        total = design_size(factors, method, points)
+        if total > MAX_POINTS:
+            raise InputError(
+                "--param", None, total, f"grid points (the product of steps) at most {MAX_POINTS:,}"
+            )
         return
     gridded = next((f for f in factors if f.levels is not None and ":" in f.spec), None)
     if gridded is not None:
@@ -264,12 +275,23 @@ def check_factors(factors: Sequence[Factor], method: str, points: int | None = N
         )
     if points is None or points < 2:
         raise InputError("--points", None, points, f"a {method} design needs --points K >= 2")
-    if points > MAX_POINTS:
-        raise InputError("--points", None, points, f"at most {MAX_POINTS}")
+    if design_size(factors, method, points) > MAX_POINTS:
+        per = f" x {len(factors) + 2} (parameters + 2)" if method == "saltelli" else ""
+        raise InputError("--points", None, points, f"design points{per} at most {MAX_POINTS:,}")
     if method != "lhs" and 2 ** round(math.log2(points)) != points:
         raise InputError(
             "--points", None, points, f"a {method} design needs a power of 2 (e.g. 64, 128, 256)"
         )
+
+
+def design_size(factors: Sequence[Factor], method: str, points: int | None) -> int:
+    """How many points a design will have: the product of the grid's levels, ``points``, or
+    ``points x (factors + 2)`` for the Saltelli scheme."""
+    if method == "grid":
+        return math.prod(len(f.levels or ()) for f in factors)
+    if method == "saltelli":
+        return (points or 0) * (len(factors) + 2)
+    return points or 0
 
 
 def design_seed(root_seed: int) -> int:
@@ -291,9 +313,6 @@ def build_design(
         unit = saltelli_points(len(factors), points, design_seed(root_seed))
         return sampled_design(method, factors, unit)
     if method == "grid":
-        total = math.prod(len(f.levels or ()) for f in factors)
-        if total > MAX_POINTS:
-            raise InputError("--param", None, total, f"grid points must be at most {MAX_POINTS}")
         levels = [f.levels or () for f in factors]
         return Design(method, tuple(factors), tuple(itertools.product(*levels)))
     assert points is not None
@@ -302,6 +321,8 @@ def build_design(
 
 def unit_sample(method: str, d: int, points: int, root_seed: int) -> np.ndarray:
     """``points`` scrambled points in [0, 1)^d from the design's seeded generator."""
+    from scipy.stats import qmc  # only an LHS or Sobol' design needs scipy (0.7 s to import)
+
     rng = design_rng(root_seed)
     if method == "lhs":
         return qmc.LatinHypercube(d, scramble=True, rng=rng).random(points)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import shutil
+import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -23,12 +23,22 @@ import numpy as np
 
 from sim.analysis.stats import proportion_ci
 from sim.errors import InputError
-from sim.experiment.backends import Backend
+from sim.experiment.backends import Backend, WorkerLost
 from sim.experiment.batch import MapTask, Task, run_map_task, run_task
+from sim.experiment.outputs import MANIFEST_NAME, listed_files
 from sim.experiment.parameters import ParameterTable
 from sim.experiment.progress import Progress
 from sim.experiment.sketch import DailySketch
-from sim.experiment.store import SCHEMA_VERSION, STORE_NAME, Points, Store, read_facts
+from sim.experiment.store import (
+    LOCK_SUFFIX,
+    SCHEMA_VERSION,
+    STORE_NAME,
+    Points,
+    Store,
+    StoreLock,
+    check_intact,
+    read_facts,
+)
 from sim.model.replication import run_replication
 from sim.model.result import ReplicationResult
 from sim.scenario.loader import scenario_to_dict, scenario_to_toml
@@ -49,8 +59,18 @@ SKETCH_SECONDS = 2.0  # save the trajectory sketches this often (a killed run re
 SMALL_RUN = 16
 # Headline probabilities that --precision drives below the requested half-width.
 PRECISION_RUNGS = (3, 4, 5)  # P(highest rung >= k); P(war) is checked as well
-# Files an experiment writes into its folder (what --force may remove).
-OUTPUT_GLOBS = ("*.csv", "manifest.json", "trajectories.npz", "report.html", "plots/*")
+# Limits of what one experiment may ask for, checked before anything runs (``check_limits``).
+# A replication costs about 3 kB of store (outcomes and monthly rows, measured with -n 5 and 45
+# of baseline_2024) and ~36 bytes in the plan's lists, and ~8 ms of one core: a million per
+# scenario is a 3 GB store and two core-hours; more is a job for several experiments.
+MAX_REPLICATIONS = 1_000_000
+# All scenarios (or design points) together: a 30 GB store, 360 MB of plan.
+MAX_TOTAL_REPLICATIONS = 10_000_000
+MAX_SEED = 2**63 - 1  # the store keeps seeds as SQLite INTEGER (signed 64 bits)
+MAX_WORKERS = 256  # far beyond a machine's cores; a Dask cluster is sized by its scheduler
+# A task's results sit in memory until stored: about 5 kB a replication, and its events when
+# kept (up to ~100 kB); 10,000 (twice the largest automatic task) stays within ~1 GB.
+MAX_BATCH_SIZE = 10_000
 
 
 @dataclass(frozen=True)
@@ -105,7 +125,9 @@ def folder_name(words: Sequence[str], exp: Experiment, n: int, *, hashed: bool =
     """A default results folder: ``WORDS-nN-seedS``, e.g. ``compare-baseline_2024-hotline-n2000
     -seed7``. Words past ``NAME_CHARS`` become ``and-K-more``; then, or with ``hashed`` (a
     command that changes the scenarios or what is kept), a short hash of the experiment's
-    fingerprint ends the name, so that different experiments get different folders."""
+    fingerprint ends the name, so that different experiments get different folders. Path
+    separators in a word become ``_``: the name is one folder, never a path out of results/."""
+    words = [re.sub(r"[/\\\x00]", "_", w) for w in words]
     kept = list(words)
     if len("-".join(kept)) > NAME_CHARS:
         while len(kept) > 1 and len("-".join(kept)) + len("-and-99-more") > NAME_CHARS:
@@ -118,14 +140,32 @@ def folder_name(words: Sequence[str], exp: Experiment, n: int, *, hashed: bool =
 
 
 def _wipe(folder: Path) -> None:
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        (folder / f"{STORE_NAME}{suffix}").unlink(missing_ok=True)
-    for pattern in OUTPUT_GLOBS:
-        for p in folder.glob(pattern):
-            if p.is_file():
-                p.unlink()
-    if (folder / "plots").is_dir() and not any((folder / "plots").iterdir()):
-        shutil.rmtree(folder / "plots")
+    """Remove the experiment in ``folder`` (``--force``): the files its manifest lists, the
+    manifest and the store, and folders (plots/) they leave empty; nothing else. A folder's
+    other files, a user's among them, stay."""
+    root = folder.resolve()
+    files = [root / rel for rel in listed_files(root)]
+    files += [root / MANIFEST_NAME]
+    files += [root / f"{STORE_NAME}{suffix}" for suffix in ("", "-wal", "-shm", "-journal")]
+    for p in files:
+        if not p.is_symlink() and p.is_file():
+            p.unlink()
+    for sub in sorted({p.parent for p in files if p.parent != root}, key=str, reverse=True):
+        if sub.is_dir() and not sub.is_symlink() and not any(sub.iterdir()):
+            sub.rmdir()
+
+
+def _entries(folder: Path) -> list[Path]:
+    """What ``folder`` holds, but for the lock file of a store (left by a killed run)."""
+    if not folder.is_dir():
+        return []
+    return [p for p in folder.iterdir() if p.name != STORE_NAME + LOCK_SUFFIX]
+
+
+def _is_experiment(facts: Mapping[str, str]) -> bool:
+    """Whether a store's facts are a dmzsim experiment's (``claim`` records the fingerprint
+    with the scenarios, in one transaction)."""
+    return "fingerprint" in facts
 
 
 def held(folder: Path, exp: Experiment) -> str:
@@ -137,7 +177,7 @@ def held(folder: Path, exp: Experiment) -> str:
     if path.exists():
         same = read_facts(path).get("fingerprint") == exp.fingerprint()
         return "same" if same else "other"
-    return "files" if folder.is_dir() and any(folder.iterdir()) else "nothing"
+    return "files" if _entries(folder) else "nothing"
 
 
 def completed(folder: Path, exp: Experiment, request: Mapping[str, object]) -> int | None:
@@ -146,6 +186,7 @@ def completed(folder: Path, exp: Experiment, request: Mapping[str, object]) -> i
     otherwise. A re-run of such a command has nothing to run."""
     if held(folder, exp) != "same":
         return None
+    check_intact(Path(folder) / STORE_NAME)
     facts = read_facts(Path(folder) / STORE_NAME)
     try:
         done = json.loads(facts.get("completed", "null"))
@@ -174,6 +215,19 @@ def mark_completed(store: Store, request: Mapping[str, object], replications: in
     store.set(completed={"request": dict(request), "replications": replications})
 
 
+def check_folder(folder: Path) -> None:
+    """Refuse a ``--out`` that is not a folder that can be made (a file, a device, a path under
+    /proc or one without permission) in one line, before anything is written."""
+    if folder.exists() and not folder.is_dir():
+        raise InputError("--out", None, str(folder), "is not a folder (a file or a device)")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise InputError(
+            "--out", None, str(folder), f"cannot be made ({err.strerror or err})"
+        ) from None
+
+
 def open_store(
     folder: Path,
     exp: Experiment,
@@ -185,12 +239,47 @@ def open_store(
 ) -> Store:
     """The store for ``exp`` in ``folder``: new, or the one to resume; refuse anything else.
     With ``resume`` and nothing stored yet, a new one. ``points`` are a sweep's design points,
-    stored with a new experiment."""
+    stored with a new experiment. ``force`` replaces only a dmzsim experiment (``_wipe``); the
+    store is locked (``StoreLock``) before anything in the folder changes."""
     folder = Path(folder)
     path = folder / STORE_NAME
+    if not path.exists() and _entries(folder):  # before anything is made: nothing to lose
+        raise InputError(
+            "--out",
+            None,
+            str(folder),
+            "is not empty and holds no dmzsim experiment; choose another folder"
+            + (" (--force replaces only a dmzsim experiment's folder)" if force else ""),
+        )
+    if path.exists():
+        read_facts(path)  # a file that is not a store is refused before the folder is touched
+    check_folder(folder)
+    lock = StoreLock(path)  # also the first write into the folder: a read-only one stops here
+    try:
+        return _open_locked(folder, exp, resume, force, facts, points, lock)
+    except BaseException:
+        lock.release()
+        raise
+
+
+def _open_locked(
+    folder: Path,
+    exp: Experiment,
+    resume: bool,
+    force: bool,
+    facts: dict[str, object],
+    points: Points | None,
+    lock: StoreLock,
+) -> Store:
+    """``open_store`` once the store is locked: everything is checked again under the lock."""
+    path = folder / STORE_NAME
     fingerprint = exp.fingerprint()
-    if path.exists() and not force:
-        facts_held = read_facts(path)
+    facts_held = read_facts(path) if path.exists() else {}
+    if not path.exists() and _entries(folder):
+        raise InputError("--out", None, str(folder), "is not empty; choose another folder")
+    if facts_held and not _is_experiment(facts_held):
+        raise InputError("--out", None, str(folder), "holds a store of no dmzsim experiment")
+    if _is_experiment(facts_held) and not force:
         same = facts_held.get("fingerprint") == fingerprint
         if not same or not resume:
             held_text = facts_held.get("description") or "an experiment"
@@ -217,25 +306,42 @@ def open_store(
                 str(folder),
                 "holds events stored by an older dmzsim; pass --force to run it again",
             )
-        return Store(path)
-    if folder.exists() and any(folder.iterdir()) and not force:
-        raise InputError(
-            "--out", None, str(folder), "is not empty; choose another folder or pass --force"
-        )
-    folder.mkdir(parents=True, exist_ok=True)
+        check_intact(path)  # before it is opened for writing, which would change its header
+        return Store(path, lock=lock)
+    # new: nothing here, a store never claimed (killed as it was made), or --force
     _wipe(folder)
-    store = Store(path)
-    store.claim(
-        fingerprint,
-        [(s.name, s.start_date, s.horizon_days, scenario_to_toml(s)) for s in exp.scenarios],
-        points,
-        description=exp.describe(),
-        kind=exp.kind,
-        root_seed=exp.root_seed,
-        keep_events=exp.keep_events,
-        **facts,
-    )
+    store = Store(path, lock=lock)
+    try:
+        store.claim(
+            fingerprint,
+            [(s.name, s.start_date, s.horizon_days, scenario_to_toml(s)) for s in exp.scenarios],
+            points,
+            description=exp.describe(),
+            kind=exp.kind,
+            root_seed=exp.root_seed,
+            keep_events=exp.keep_events,
+            **facts,
+        )
+    except BaseException:
+        store.close()
+        raise
     return store
+
+
+def check_limits(n: int, scenarios: int = 1, *, seed: int | None = None, what: str = "-n") -> None:
+    """Refuse replication counts and seeds the store cannot hold or memory cannot plan."""
+    if not 1 <= n <= MAX_REPLICATIONS:
+        raise InputError(what, None, n, f"a whole number from 1 to {MAX_REPLICATIONS:,}")
+    if n * scenarios > MAX_TOTAL_REPLICATIONS:
+        raise InputError(
+            what,
+            None,
+            n,
+            f"{n:,} x {scenarios:,} scenarios or design points exceeds "
+            f"{MAX_TOTAL_REPLICATIONS:,} replications in one experiment",
+        )
+    if seed is not None and not 0 <= seed <= MAX_SEED:
+        raise InputError("--seed", None, seed, "a whole number from 0 to 2^63-1")
 
 
 # --- planning -------------------------------------------------------------------------------
@@ -315,25 +421,42 @@ def run(
     tasks, total = plan(exp, store, n, bounds, backend.workers)
     bar = Progress(total, quiet=quiet)
     saved = time.monotonic()
+    folded: list[int] = []  # batches stored and in the sketches, not yet marked so in the store
     try:
         for result in backend.map_unordered(run_task, tasks):
             name = exp.scenarios[result.scenario_index].name
+            # stored first, folded in second: a write that fails (disk full) leaves the batch
+            # out of both, and one stored but not folded is replayed on resume, never twice
+            batch_id = store.write_batch(name, exp.root_seed, result, exp.keep_events)
             if sketches:
                 sketches[name].add(result.tension, result.rung)
-            store.write_batch(name, exp.root_seed, result, exp.keep_events)
+                folded.append(batch_id)
             bar.update(len(result.replications))
             if sketches and time.monotonic() - saved > SKETCH_SECONDS:
-                store.save_sketches(sketches)
+                store.save_sketches(sketches, folded)
+                folded.clear()
                 saved = time.monotonic()
     except KeyboardInterrupt:
         raise Interrupted() from None
+    except WorkerLost as err:  # whole batches are stored: name the batch and how to go on
+        if err.tasks:
+            err.where = "on " + " and ".join(_batch_name(t) for t in err.tasks[:2])
+        err.advice = "run the same command with --resume to continue"
+        raise
     finally:
         bar.close()
         if sketches:
-            store.save_sketches(sketches)  # what a killed run cannot do: replay_unsketched
+            store.save_sketches(sketches, folded)  # what a killed run cannot: replay_unsketched
         done = sum(len(store.done(s.name)) for s in exp.scenarios)
         store.set(replications_done=done)
     return bounds
+
+
+def _batch_name(task: Task) -> str:
+    """'replications 40..59 of baseline_2024', to name a task in a message."""
+    reps = task.replications
+    span = f"{reps[0]}..{reps[-1]}" if len(reps) > 1 else str(reps[0])
+    return f"replications {span} of {task.scenario.name}"
 
 
 def _headline_flags(columns: Mapping[str, np.ndarray]) -> list[np.ndarray]:

@@ -5,6 +5,13 @@ A file names the command (run, compare, sweep or sensitivity), its scenarios, re
 seed, overrides, swept parameters and design, outcomes of interest, and where results and which
 plots go. It becomes exactly the command line a user would type, so a file and the command it
 stands for give identical results. Bad input gets one line naming the file, key and value.
+
+Paths in a file (``scenario``, ``scenarios``, ``posterior``, ``output.folder``) are relative to
+the file's folder, wherever it is run from; a bare name (``baseline_2024``) is a bundled
+scenario when no such file is there. Without ``output.folder`` results go to
+``results/<file name>`` under the working directory, as for a command typed by hand; the bundled
+experiment files live inside the package, so their relative folders are taken from the working
+directory too.
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ from typing import Any
 from sim.errors import InputError
 from sim.plots.names import RUN_PLOTS, SENSITIVITY_PLOTS, SWEEP_PLOTS
 from sim.scenario import bundled
-from sim.scenario.loader import read_toml
+from sim.scenario.loader import check_scenario_file, read_toml
 
 COMMANDS = ("run", "compare", "sweep", "sensitivity")
 PLOTS = {"run": RUN_PLOTS, "compare": RUN_PLOTS, "sweep": SWEEP_PLOTS}
@@ -85,9 +92,11 @@ class _Reader:
             raise self.fail(key, value, "must be non-empty text in quotes")
         return value.strip()
 
-    def whole(self, key: str, value: Any, lo: int) -> int:
-        if not isinstance(value, int) or isinstance(value, bool) or value < lo:
-            raise self.fail(key, value, f"must be a whole number >= {lo}")
+    def whole(self, key: str, value: Any, lo: int, hi: int) -> int:
+        """A whole number in [lo, hi]: the bounds the command line puts on its option."""
+        if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
+            top = "2^63-1" if hi == 2**63 - 1 else f"{hi:,}"
+            raise self.fail(key, value, f"must be a whole number from {lo} to {top}")
         return value
 
     def texts(self, key: str, value: Any) -> list[str]:
@@ -100,10 +109,11 @@ class _Reader:
         name = self.text(key, value)
         here = self.path.parent / name
         if here.is_file():
+            check_scenario_file(here, (self.source, key, value))  # never quote a non-scenario
             return str(here)
         if bundled.find_scenario(name) is not None:
             return name
-        tried = [str(here)]
+        tried = [bundled.shown(here)]
         if (where := bundled.scenario_file(name)) is not None:  # None: name has a folder in it
             tried.append(str(where))
         names = ", ".join(bundled.scenario_names())
@@ -157,8 +167,11 @@ def read_experiment(path: str | Path) -> ExperimentFile:
         from sim.scenario.bundled import find_experiment
 
         path = find_experiment(str(path)) or path
+    from sim.experiment.design import MAX_POINTS
+    from sim.experiment.engine import MAX_REPLICATIONS, MAX_SEED
+
     r = _Reader(path)
-    data = read_toml(path, str(path))
+    data = read_toml(path, str(path), kind="experiment")
     command = data.get("command")
     if command not in COMMANDS:
         raise r.fail("command", command, f"must be one of {', '.join(COMMANDS)}")
@@ -178,8 +191,8 @@ def read_experiment(path: str | Path) -> ExperimentFile:
         argv += [r.scenario("scenarios", s) for s in scenarios]
     else:
         argv.append(r.scenario("scenario", data["scenario"]))
-    argv += ["-n", str(r.whole("replications", data["replications"], 1))]
-    argv += ["--seed", str(r.whole("seed", data["seed"], 0))]
+    argv += ["-n", str(r.whole("replications", data["replications"], 1, MAX_REPLICATIONS))]
+    argv += ["--seed", str(r.whole("seed", data["seed"], 0, MAX_SEED))]
     for item in r.texts("set", data["set"]) if "set" in data else []:
         argv += ["--set", item]
     if "posterior" in data:
@@ -192,7 +205,7 @@ def read_experiment(path: str | Path) -> ExperimentFile:
             raise r.fail("design", design, "must be one of grid, lhs, sobol")
         argv += ["--design", design]
     if "points" in data:
-        argv += ["--points", str(r.whole("points", data["points"], 2))]
+        argv += ["--points", str(r.whole("points", data["points"], 2, MAX_POINTS))]
     for item in r.texts("outcomes", data["outcomes"]) if "outcomes" in data else []:
         argv += ["--outcome", item]
     argv += _output(r, command, data.get("output", {}), path)
@@ -205,8 +218,7 @@ def _output(r: _Reader, command: str, output: Any, path: Path) -> list[str]:
     for key, value in output.items():
         if key not in OUTPUT_KEYS:
             raise r.fail(f"output.{key}", value, f"unknown key; known: {', '.join(OUTPUT_KEYS)}")
-    folder = r.text("output.folder", output["folder"]) if "folder" in output else None
-    argv = ["--out", folder or str(Path("results") / path.stem)]
+    argv = ["--out", _folder(r, output, path)]
     if "format" in output:
         if output["format"] not in FORMATS:
             raise r.fail("output.format", output["format"], f"one of {', '.join(FORMATS)}")
@@ -220,6 +232,21 @@ def _output(r: _Reader, command: str, output: Any, path: Path) -> list[str]:
             )
         argv += ["--plots", ",".join(plots)]
     return argv
+
+
+def _folder(r: _Reader, output: dict, path: Path) -> str:
+    """The results folder: ``output.folder`` relative to the file's folder (the working
+    directory for a bundled file: never write into the package), else ``results/<stem>``."""
+    if "folder" not in output:
+        if path.stem in (".", ".."):  # "...toml" would make results/.. the working directory
+            raise r.fail("output.folder", None, "required: the file's name gives no folder name")
+        return str(Path("results") / path.stem)
+    text = r.text("output.folder", output["folder"])
+    if not text.isprintable():  # a NUL, line break or escape is no part of a folder name
+        raise r.fail("output.folder", text, "must be a folder path without control characters")
+    folder = Path(text)
+    bundled_file = path.resolve().parent == bundled.EXPERIMENTS
+    return str(folder if folder.is_absolute() or bundled_file else path.parent / folder)
 
 
 def with_options(file: ExperimentFile, options: Sequence[tuple[str, str | None]]) -> list[str]:

@@ -3,7 +3,9 @@ grow with the replications), the per-day trajectory summary, events and a manife
 
 Every file is written to a temporary file in the target folder and then moved into place with
 ``os.replace``, so an interrupted run leaves either the old file or the complete new one, never
-half a file.
+half a file. Inside ``results_folder(root)`` every file written must lie in ``root`` (a name
+such as ``x/../../PWN`` cannot lead out of it) and is recorded in the manifest's ``files``,
+which is all that ``--force`` removes.
 """
 
 from __future__ import annotations
@@ -15,15 +17,19 @@ import json
 import math
 import numbers
 import os
+import stat
 import tempfile
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
 
 from sim.analysis.trajectories import BAND_QUANTILES
+from sim.errors import InputError
 from sim.experiment.eventlog import CSV_HEADER
 from sim.experiment.sketch import DailySketch
 from sim.experiment.store import Store
@@ -31,6 +37,7 @@ from sim.model.events import EVENT_FIELDS, RUNGS
 
 PathLike = str | os.PathLike[str]
 SUMMARY_NAME = "trajectory_summary.csv"
+MANIFEST_NAME = "manifest.json"
 
 
 def _file_mode() -> int:
@@ -43,14 +50,151 @@ def _file_mode() -> int:
 FILE_MODE = _file_mode()
 
 
+# --- the results folder ---------------------------------------------------------------------
+@dataclass
+class _Folder:
+    """The results folder being written: its resolved path and the files written into it."""
+
+    root: Path
+    written: list[str] = field(default_factory=list)  # relative POSIX paths, in order
+
+
+_FOLDER: ContextVar[_Folder | None] = ContextVar("dmzsim_results_folder", default=None)
+
+
+def inside(root: Path, path: PathLike) -> Path:
+    """Where writing ``path`` lands (its folder resolved, its own name kept: ``os.replace``
+    replaces a link rather than following it), if that lies in the folder ``root``;
+    InputError naming the file otherwise."""
+    given = Path(path)
+    target = given.parent.resolve() / given.name
+    root = Path(root).resolve()
+    if given.name in ("", ".", "..") or target == root or not target.is_relative_to(root):
+        raise InputError(
+            "output file",
+            None,
+            str(path),
+            f"lies outside the results folder {root}; nothing is written there",
+        )
+    return target
+
+
+@contextmanager
+def results_folder(root: PathLike) -> Iterator[Path]:
+    """Within the block, every file written (``atomic_open``) must lie in ``root`` and is
+    recorded: the manifest written in the block lists them (``files``), and files written
+    after it (report.html) are added to it on the way out."""
+    folder = _Folder(Path(root).resolve())
+    token = _FOLDER.set(folder)
+    try:
+        yield folder.root
+    except BaseException:
+        try:  # list what was written before the failure, so that --force can remove it
+            _list_late_files(folder)
+        except Exception:
+            pass
+        raise
+    else:
+        _list_late_files(folder)
+    finally:
+        _FOLDER.reset(token)
+
+
+def listed_files(root: Path) -> list[str]:
+    """The files the manifest in ``root`` lists as written by dmzsim: relative paths inside
+    ``root`` (anything else in the list is ignored); empty without a readable list."""
+    try:
+        manifest = json.loads((Path(root) / MANIFEST_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    files = manifest.get("files") if isinstance(manifest, dict) else None
+    if not isinstance(files, list):
+        return []
+    out = []
+    for rel in files:
+        if isinstance(rel, str) and rel and not Path(rel).is_absolute():
+            try:
+                inside(root, Path(root) / rel)
+            except InputError:
+                continue
+            out.append(rel)
+    return out
+
+
+def _files_now(folder: _Folder) -> list[str]:
+    """The manifest's list: what it listed before and still exists, and what was written."""
+    old = [rel for rel in listed_files(folder.root) if (folder.root / rel).is_file()]
+    return sorted({*old, *folder.written, MANIFEST_NAME})
+
+
+def _list_late_files(folder: _Folder) -> None:
+    """Add files written after the manifest (or by a later command) to its ``files``."""
+    path = folder.root / MANIFEST_NAME
+    if not folder.written or not path.is_file():
+        return
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), list):
+        return  # not a manifest that lists its files: leave it as it is
+    files = _files_now(folder)
+    if manifest["files"] != files:
+        manifest["files"] = files
+        text = json.dumps(manifest, sort_keys=True, indent=2, allow_nan=False)
+        with atomic_open(path) as fh:
+            fh.write(text + "\n")
+
+
 @contextmanager
 def atomic_open(path: PathLike, mode: str = "w") -> Iterator[IO[Any]]:
     """Open a temporary file beside ``path``; on success move it onto ``path``, else delete it.
 
     Text mode uses UTF-8 and ``newline=""`` (what the csv module expects). Parent folders are
-    created as needed.
+    created as needed. Inside ``results_folder`` the file must lie in that folder and is
+    recorded. A file that cannot be written (disk full, no permission) is an InputError
+    naming it; the file it would have replaced is left as it was.
     """
-    target = Path(path)
+    folder = _FOLDER.get()
+    target = Path(path) if folder is None else inside(folder.root, path)
+    _check_replaceable(target)
+    try:
+        with _replace_atomically(target, mode) as fh:
+            yield fh
+    except OSError as err:
+        if isinstance(err, BrokenPipeError):
+            raise
+        raise InputError(
+            "output file", None, str(path), f"cannot be written ({err.strerror or err})"
+        ) from None
+    if folder is not None:
+        rel = target.relative_to(folder.root).as_posix()
+        if rel not in folder.written:
+            folder.written.append(rel)
+
+
+def _check_replaceable(target: Path) -> None:
+    """Refuse to put a file where a folder, device, pipe or socket is: moving the new file
+    onto ``/dev/null`` would replace the device itself (and, as root, break the system)."""
+    try:
+        info = os.stat(target)
+    except FileNotFoundError:
+        return
+    except OSError as err:
+        raise InputError(
+            "output file", None, str(target), f"cannot be written ({err.strerror or err})"
+        ) from None
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError(
+            "output file",
+            None,
+            str(target),
+            "is not a regular file (a folder, device or pipe); name a new file or a regular one",
+        )
+
+
+@contextmanager
+def _replace_atomically(target: Path, mode: str) -> Iterator[IO[Any]]:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
@@ -148,7 +292,11 @@ def write_manifest(path: PathLike, **fields: object) -> Path:
     """A JSON record of the run (sorted keys, indent 2): seeds, scenarios, versions, timings.
 
     Dates are written in ISO form, paths as strings, numpy values as plain numbers, NaN as null.
+    The manifest of a ``results_folder`` lists the files dmzsim wrote there (``files``).
     """
+    folder = _FOLDER.get()
+    if folder is not None and inside(folder.root, path) == folder.root / MANIFEST_NAME:
+        fields["files"] = _files_now(folder)
     text = json.dumps(
         _json_clean(json.loads(json.dumps(fields, default=_json_default))),
         sort_keys=True,

@@ -30,11 +30,15 @@ a resumed run replays the others' trajectories before it goes on.
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import functools
 import json
+import os
 import re
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -43,6 +47,11 @@ from sim.experiment.batch import BatchResult
 from sim.experiment.eventlog import EVENT_RECORD, LABELLED, EventBatch
 from sim.experiment.sketch import DailySketch
 from sim.model.events import EVENT_TYPES, TYPE_NAMES
+
+try:
+    import fcntl
+except ImportError:  # Windows: no flock; SQLite's own locks still keep the file whole
+    fcntl = None  # type: ignore[assignment]
 
 STORE_NAME = "experiment.sqlite"
 # A sweep's points: (parameter path, SQL type) columns and rows of (scenario, point, values...).
@@ -53,6 +62,11 @@ _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 # table of strings. Results.events reads all three, export_events_csv 1 and 3.
 SCHEMA_VERSION = "3"
 _MAX_LABELS = 1 << 15  # names per lookup table: codes are int16
+LOCK_SUFFIX = ".lock"  # STORE.lock beside a store: held (flock) by the one process writing it
+# What SQLite says when the disk, the file system or another process stops a write: a user's
+# problem to fix (free space, permissions), answered in one line; anything else is a bug.
+_WRITE_FAULTS = ("full", "disk", "i/o", "readonly", "read-only", "locked", "busy", "unable to")
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS experiment (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -73,6 +87,161 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def lock_path(store: Path) -> Path:
+    """The lock file of the store at ``store``."""
+    return store.with_name(store.name + LOCK_SUFFIX)
+
+
+class StoreLock:
+    """An advisory lock (``flock``) on ``STORE.lock`` beside a store, so that one process at a
+    time writes it: a second run, ``--resume`` or ``--force`` on the same folder is refused in
+    one line. The kernel drops the lock when its process dies, so a killed run's lock file is
+    simply taken over; the file (it holds the owner's pid) is removed on release."""
+
+    def __init__(self, store: Path) -> None:
+        self.path = lock_path(Path(store))
+        self._fd: int | None = None
+        if fcntl is None:
+            return
+        for _ in range(3):  # the holder may remove the file between our open and our flock
+            fd = self._open()
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as err:
+                os.close(fd)
+                if err.errno in (errno.EWOULDBLOCK, errno.EACCES):
+                    raise InputError(
+                        "--out",
+                        None,
+                        str(self.path.parent),
+                        f"is in use by another dmzsim process{self._owner()}; wait for it to "
+                        "end, or choose another --out",
+                    ) from None
+                return  # no flock on this file system (ENOLCK): SQLite's locks still hold
+            if self._current(fd):
+                os.ftruncate(fd, 0)
+                os.write(fd, f"{os.getpid()}\n".encode())
+                self._fd = fd
+                return
+            os.close(fd)
+        raise InputError("--out", None, str(self.path.parent), "its store lock keeps changing")
+
+    def _open(self) -> int:
+        try:
+            return os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as err:
+            raise InputError(
+                "--out", None, str(self.path.parent), f"cannot write into it ({err.strerror})"
+            ) from None
+
+    def _current(self, fd: int) -> bool:
+        """Whether ``fd`` is still the file at our path (not one its holder removed)."""
+        try:
+            return os.stat(self.path).st_ino == os.fstat(fd).st_ino
+        except FileNotFoundError:
+            return False
+
+    def _owner(self) -> str:
+        try:
+            pid = self.path.read_text().strip()
+        except OSError:
+            return ""
+        return f" (pid {pid})" if pid.isdigit() else ""
+
+    def release(self) -> None:
+        """Remove the lock file and drop the lock (removal first: see ``_current``)."""
+        if self._fd is None:
+            return
+        fd, self._fd = self._fd, None
+        try:
+            if self._current(fd):
+                self.path.unlink()
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+
+
+def _guard_writes(method: _F) -> _F:
+    """A store write that the disk or the file system refused (full, read-only, I/O error)
+    becomes one line naming the store; the transaction was rolled back, so every batch stored
+    before it is kept whole and a ``--resume`` goes on from there."""
+
+    @functools.wraps(method)
+    def guarded(self: Store, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.OperationalError as err:
+            if not any(word in str(err).lower() for word in _WRITE_FAULTS):
+                raise
+            raise InputError(
+                "--out",
+                None,
+                str(self.path.parent),
+                f"cannot write its store {self.path.name} ({err}); the batches stored before "
+                "are kept: fix that and run the same command with --resume",
+            ) from None
+
+    return guarded  # type: ignore[return-value]
+
+
+_INTACT: set[tuple[object, ...]] = set()  # stores found intact, by path and file state
+
+
+def _state(path: Path) -> tuple[object, ...]:
+    """The path, size and mtime of a store and of its WAL file (if any)."""
+    out: list[object] = [str(path.resolve())]
+    for p in (path, path.with_name(path.name + "-wal")):
+        try:
+            st = p.stat()
+        except FileNotFoundError:
+            continue
+        out += [st.st_size, st.st_mtime_ns]
+    return tuple(out)
+
+
+def check_intact(path: Path) -> None:
+    """Refuse a damaged store (SQLite's ``quick_check`` of every page, index and record, and
+    the checksums of the trajectory sketches, which it cannot see inside), read-only so that
+    the file stays byte for byte as it was. Checked once per file state."""
+    path = Path(path)
+    key = _state(path)
+    if key in _INTACT:
+        return
+    try:
+        con = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True)
+        try:
+            rows = con.execute("PRAGMA quick_check(1)").fetchall()
+            if rows == [("ok",)]:
+                rows = _sketch_faults(con) or rows
+        finally:
+            con.close()
+    except sqlite3.Error as err:
+        rows = [(str(err),)]
+    if rows != [("ok",)]:
+        what = " ".join(str(rows[0][0]).replace("*** in database main ***", "").split())
+        raise InputError(
+            "--out",
+            None,
+            str(path.parent),
+            f"its store {path.name} is damaged ({what}); it is left as it was: move it away "
+            "(or restore a copy) and run again",
+        )
+    _INTACT.add(key)
+
+
+def _sketch_faults(con: sqlite3.Connection) -> list[tuple[str]]:
+    """The first sketch that does not decode (zlib checks its payload), as a quick_check row."""
+    if not con.execute("SELECT 1 FROM sqlite_master WHERE name = 'sketches'").fetchone():
+        return []
+    for name, blob in con.execute("SELECT scenario, sketch FROM sketches"):
+        try:
+            DailySketch.from_bytes(blob)
+        except ValueError as err:
+            return [(f"the sketch of {name}: {err}",)]
+    return []
+
+
 def read_facts(path: Path) -> dict[str, str]:
     """The ``experiment`` table of the store at ``path``, read without changing the file.
 
@@ -90,16 +259,34 @@ def read_facts(path: Path) -> dict[str, str]:
 
 
 class Store:
-    """An experiment's SQLite file, opened for writing by one process."""
+    """An experiment's SQLite file, opened for writing by one process (``StoreLock``)."""
 
-    def __init__(self, path: Path, readonly: bool = False) -> None:
+    def __init__(self, path: Path, readonly: bool = False, lock: StoreLock | None = None) -> None:
         self.path = Path(path)
         self.readonly = readonly
-        if readonly:  # for analyses of finished results: the file is left exactly as it was
+        self._lock = lock
+        try:
+            self._open()
+        except BaseException:
+            self._release()
+            raise
+        self._outcome_names: tuple[str, ...] | None = self._stored_outcome_names()
+        self._labels = self._load_labels()
+        self._scenario_codes: dict[str, int] = {}
+
+    def _open(self) -> None:
+        if self.readonly:  # for analyses of finished results: the file is left exactly as it was
             read_facts(self.path)  # a clear error if it is not a store
             self.con = sqlite3.connect(f"file:{self.path.resolve()}?mode=ro", uri=True)
-        else:
-            self.con = sqlite3.connect(self.path)
+            return
+        if self._lock is None:
+            self._lock = StoreLock(self.path)
+        self._connect()
+
+    @_guard_writes
+    def _connect(self) -> None:
+        self.con = sqlite3.connect(self.path)
+        try:
             # 16 kB pages (SQLite's default is 4 kB): a third less time to store a batch's
             # events; it takes effect on a new file only
             self.con.execute("PRAGMA page_size=16384")
@@ -108,22 +295,32 @@ class Store:
             self.con.execute("PRAGMA journal_mode=WAL")
             self.con.execute("PRAGMA synchronous=NORMAL")
             self.con.executescript(_SCHEMA)
-        self._outcome_names: tuple[str, ...] | None = self._stored_outcome_names()
-        self._labels = self._load_labels()
-        self._scenario_codes: dict[str, int] = {}
+        except BaseException:
+            self.con.close()
+            raise
+
+    def _release(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     # --- identity -------------------------------------------------------------------------
     def get(self, key: str) -> str | None:
         row = self.con.execute("SELECT value FROM experiment WHERE key = ?", (key,)).fetchone()
         return None if row is None else row[0]
 
+    @_guard_writes
     def set(self, **facts: object) -> None:
         with self.con:
-            self.con.executemany(
-                "INSERT OR REPLACE INTO experiment (key, value) VALUES (?, ?)",
-                [(k, v if isinstance(v, str) else json.dumps(v)) for k, v in facts.items()],
-            )
+            self._set(facts)
 
+    def _set(self, facts: Mapping[str, object]) -> None:
+        self.con.executemany(
+            "INSERT OR REPLACE INTO experiment (key, value) VALUES (?, ?)",
+            [(k, v if isinstance(v, str) else json.dumps(v)) for k, v in facts.items()],
+        )
+
+    @_guard_writes
     def claim(
         self,
         fingerprint: str,
@@ -148,7 +345,8 @@ class Store:
                 )
                 marks = ", ".join("?" * (2 + len(columns)))
                 self.con.executemany(f"INSERT INTO points VALUES ({marks})", rows)
-        self.set(fingerprint=fingerprint, schema_version=SCHEMA_VERSION, **facts)
+            # in the same transaction: a store holds scenarios only with its fingerprint
+            self._set(dict(facts, fingerprint=fingerprint, schema_version=SCHEMA_VERSION))
 
     def point_columns(self) -> list[str]:
         """The swept parameters' paths, in design order (none unless the store holds a sweep)."""
@@ -263,15 +461,17 @@ class Store:
             ),
         )
 
-    def write_batch(self, scenario: str, seed: int, batch: BatchResult, keep_events: bool) -> None:
-        """Store a batch's rows, all or nothing (its trajectories go to the sketch later)."""
+    @_guard_writes
+    def write_batch(self, scenario: str, seed: int, batch: BatchResult, keep_events: bool) -> int:
+        """Store a batch's rows, all or nothing (its trajectories go to the sketch later);
+        returns the batch's id in ``batches``."""
         try:
-            self._write_batch(scenario, seed, batch, keep_events)
+            return self._write_batch(scenario, seed, batch, keep_events)
         except BaseException:
             self._labels = self._load_labels()  # without the codes the rollback took back
             raise
 
-    def _write_batch(self, scenario: str, seed: int, batch: BatchResult, keep_events: bool) -> None:
+    def _write_batch(self, scenario: str, seed: int, batch: BatchResult, keep_events: bool) -> int:
         with self.con:
             if self._outcome_names is None:
                 self._create_tables(batch.outcome_names, keep_events)
@@ -297,20 +497,31 @@ class Store:
             )
             if keep_events and batch.events is not None:
                 self._write_events(scenario, batch.events)
-            self.con.execute(
+            cur = self.con.execute(
                 "INSERT INTO batches (scenario, replications, first_replication, "
                 "last_replication, written, replication_list) VALUES (?, ?, ?, ?, ?, ?)",
                 (scenario, len(reps), min(reps), max(reps), _now(), json.dumps(list(reps))),
             )
+            return int(cur.lastrowid or 0)
 
-    def save_sketches(self, sketches: Mapping[str, DailySketch]) -> None:
-        """Store the sketches and mark every batch written so far as held in them."""
+    @_guard_writes
+    def save_sketches(
+        self, sketches: Mapping[str, DailySketch], batches: Sequence[int] | None = None
+    ) -> None:
+        """Store the sketches and mark the batches they hold: those with ids ``batches``, or
+        (None) every batch written so far. A batch stored but not yet folded in (a write that
+        failed half-way through a run's loop) stays unmarked and is replayed on resume."""
         with self.con:
             self.con.executemany(
                 "INSERT OR REPLACE INTO sketches VALUES (?, ?, ?)",
                 [(name, sk.n, sk.to_bytes()) for name, sk in sketches.items()],
             )
-            self.con.execute("UPDATE batches SET sketched = 1 WHERE sketched = 0")
+            if batches is None:
+                self.con.execute("UPDATE batches SET sketched = 1 WHERE sketched = 0")
+            else:
+                self.con.executemany(
+                    "UPDATE batches SET sketched = 1 WHERE id = ?", [(b,) for b in batches]
+                )
 
     def unsketched(self) -> list[tuple[str, list[int]]]:
         """Batches stored since the sketches were last saved: (scenario, replications)."""
@@ -319,6 +530,7 @@ class Store:
         )
         return [(name, json.loads(text)) for name, text in cur]
 
+    @_guard_writes
     def write_daily(self, rows: Sequence[dict[str, object]]) -> None:
         """Replace the readable per-day trajectory table."""
         if not rows:
@@ -378,7 +590,14 @@ class Store:
         row = self.con.execute(
             "SELECT sketch FROM sketches WHERE scenario = ?", (scenario,)
         ).fetchone()
-        return DailySketch.empty(days) if row is None else DailySketch.from_bytes(row[0])
+        if row is None:
+            return DailySketch.empty(days)
+        try:
+            return DailySketch.from_bytes(row[0])
+        except ValueError as err:
+            raise InputError(
+                "--out", None, str(self.path.parent), f"its store holds a damaged sketch ({err})"
+            ) from None
 
     def outcome_columns(self, scenario: str, names: Sequence[str] | None = None) -> OutcomeColumns:
         """``replication`` and the named outcome columns (all by default), read on access."""
@@ -490,12 +709,15 @@ class Store:
     def close(self) -> None:
         # back to a single file: a closed store is one portable file, and readers opening it
         # later (read-only checks included) leave no -wal or -shm files beside it
-        if not self.readonly:
-            try:
-                self.con.execute("PRAGMA journal_mode=DELETE")
-            except sqlite3.OperationalError:
-                pass  # a reader still has it open: it stays in WAL mode, which is just as valid
-        self.con.close()
+        try:
+            if not self.readonly:
+                try:
+                    self.con.execute("PRAGMA journal_mode=DELETE")
+                except sqlite3.OperationalError:
+                    pass  # a reader has it open (or the disk is full): WAL is just as valid
+            self.con.close()
+        finally:
+            self._release()
 
 
 def _now() -> str:

@@ -34,6 +34,9 @@ Option = tuple[Reaction, int]  # an act's class and its rung
 OTHER = {"DPRK": "ROK", "ROK": "DPRK"}
 
 
+MAX_LOGIT = 600.0  # e^600 ~ 4e260: a few such weights still sum to a finite number
+
+
 def option_weights(
     side: SideParams,
     tension: float,
@@ -56,9 +59,10 @@ def option_weights(
         else:
             logit = side.mirror_logit if kind == Reaction.MIRROR else side.escalate_logit
             jump = max(0, rung - incident_rung - 1)
-            out.append(
-                math.exp(logit + drive - side.rung_aversion * rung - side.jump_aversion * jump)
-            )
+            x = logit + drive - side.rung_aversion * rung - side.jump_aversion * jump
+            # tension keeps accumulating, so with the slope and tension units near their
+            # bounds x can pass exp's range (709); at MAX_LOGIT the option is already certain
+            out.append(math.exp(min(x, MAX_LOGIT)))
     return out
 
 

@@ -37,6 +37,7 @@ from sim.model.events import EVENT_TYPES, RUNGS  # noqa: E402
 
 NamedColumns = Sequence[tuple[str, Mapping[str, np.ndarray]]]  # outcome columns per scenario
 NamedBands = Sequence[tuple[str, np.ndarray]]  # tension quantiles (5, days) per scenario
+Starts = dt.date | Mapping[str, dt.date]  # day 0 of every scenario, or of each by name
 PathLike = str | os.PathLike[str]
 Window = tuple[str | dt.date, str | dt.date]  # first and last month ("YYYY-MM") or day
 
@@ -186,46 +187,115 @@ def forecast_handle(window: Window = FORECAST_WINDOW) -> Rectangle:
 # ------------------------------------------------------------------------------ tension fan
 
 
-def _fan_figure(named_bands: NamedBands, start_date: dt.date, forecast: Window | None) -> Figure:
+def start_of(start_date: Starts, name: str) -> dt.date:
+    """Day 0 of scenario ``name``: ``start_date`` itself, or its entry for ``name``."""
+    return start_date[name] if isinstance(start_date, Mapping) else start_date
+
+
+def day_zero_text(starts: Mapping[str, dt.date]) -> str:
+    """``'day 0 = 2023-11-23'`` when every scenario starts then, else each scenario's day 0."""
+    dates = set(starts.values())
+    if len(dates) <= 1:
+        return f"day 0 = {next(iter(dates)).isoformat()}" if dates else "day 0 = start"
+    return "day 0: " + ", ".join(f"{name} {d.isoformat()}" for name, d in starts.items())
+
+
+def _fan_series(
+    named_bands: NamedBands, start_date: Starts
+) -> list[tuple[str, np.ndarray, dt.date]]:
+    """The scenarios with any finite band, each with its own day 0; two identical ones
+    (same days, same bands) become one series named after both."""
+    series = [(n, q, start_of(start_date, n)) for n, q in named_bands if np.isfinite(q).any()]
+    if len(series) == 2:
+        (a, qa, sa), (b, qb, sb) = series
+        if sa == sb and np.array_equal(qa, qb, equal_nan=True):  # unequal shapes: not equal
+            series = [(f"{a} = {b} (identical)", qa, sa)]
+    return series
+
+
+def _dates(start: dt.date, q: np.ndarray) -> np.ndarray:
+    """The calendar day of each column of ``q`` (day 0 = ``start``)."""
+    return np.datetime64(start, "D") + np.arange(q.shape[1])
+
+
+def _same_until(series: Sequence[tuple[str, np.ndarray, dt.date]]) -> int:
+    """How many first days two series of one start date share exactly (common random numbers
+    make a longer horizon repeat a shorter one's days); 0 for other pairs or no such days."""
+    if len(series) != 2 or series[0][2] != series[1][2]:
+        return 0
+    qa, qb = series[0][1], series[1][1]
+    m = min(qa.shape[1], qb.shape[1])
+    return m if np.array_equal(qa[:, :m], qb[:, :m], equal_nan=True) else 0
+
+
+def _draw_median(ax: Axes, days: np.ndarray, median: np.ndarray, c: str, label: str,
+                 shared_days: int) -> None:  # fmt: skip
+    """The median line; dashed over its first ``shared_days`` (equal to the line drawn
+    before it, which shows between the dashes), solid after."""
+    if shared_days:
+        ax.plot(days[:shared_days], median[:shared_days], color=c, linewidth=1.8,
+                linestyle=dashes([0, 1], 1))  # fmt: skip
+        days, median = days[shared_days - 1 :], median[shared_days - 1 :]
+    ax.plot(days, median, color=c, linewidth=1.8, label=label)
+
+
+def _fan_xlabel(named_bands: NamedBands, start_date: Starts) -> str:
+    """The date axis's label: each scenario's day 0, and that the bands cover unequal
+    windows when their start or end dates differ."""
+    if isinstance(start_date, Mapping):
+        starts = {n: start_date[n] for n, _ in named_bands} or dict(start_date)
+    else:
+        starts = {n: start_date for n, _ in named_bands} or {"": start_date}
+    ends = {starts[n] + dt.timedelta(days=q.shape[1]) for n, q in named_bands}
+    differ = len(set(starts.values())) > 1 or len(ends) > 1
+    own = "; each band over its scenario's own dates" if differ else ""
+    text = f"date ({day_zero_text(starts)}{own}; shaded: forecast after the record)"
+    return text
+
+
+def _fan_figure(named_bands: NamedBands, start_date: Starts, forecast: Window | None) -> Figure:
     """Median line and 50%/90% bands per scenario; see :func:`fan_chart`."""
-    series = [(name, q) for name, q in named_bands if np.isfinite(q).any()]
+    series = _fan_series(named_bands, start_date)
     shared = len(series) <= 2
-    if shared and len(series) == 2 and np.array_equal(series[0][1], series[1][1], equal_nan=True):
-        series = [(f"{series[0][0]} = {series[1][0]} (identical)", series[0][1])]
     panels = 1 if shared else len(series)
     cols = min(panels, 4)
     rows = -(-panels // cols)
     fig, axes = plt.subplots(
         rows,
         cols,
-        figsize=(10 if shared else 3.6 * cols, 5 if shared else 3.0 * rows),
+        figsize=(10 if shared else 3.6 * cols, 5 if shared else 3.0 * rows + 0.8),
         layout="constrained",
-        sharex=True,
+        sharex=True,  # one date axis, the union of the scenarios' dates
         sharey=True,
         squeeze=False,
     )
-    n_days = series[0][1].shape[1] if series else 0
-    days = np.datetime64(start_date, "D") + np.arange(n_days)
-    for i, (name, q) in enumerate(series):
+    same = _same_until(series) if shared else 0
+    for i, (name, q, start) in enumerate(series):
         ax = axes.flat[0 if shared else i]
         c = _colour(i)
+        days = _dates(start, q)  # each band over its own scenario's dates
+        median = f"{name}: median"
+        if i and same:
+            until = start + dt.timedelta(days=same - 1)
+            median += f"\n(identical to {series[0][0]} to {until.isoformat()})"
         ax.fill_between(
             days, q[0], q[4], color=c, alpha=0.15, linewidth=0, label=f"{name}: 90% of runs"
         )
         ax.fill_between(
             days, q[1], q[3], color=c, alpha=0.3, linewidth=0, label=f"{name}: 50% of runs"
         )
-        ax.plot(days, q[2], color=c, linewidth=1.8, label=f"{name}: median")
+        _draw_median(ax, days, q[2], c, median, same if i else 0)
         if not shared:
             if i:
-                same = np.array_equal(q[2], series[0][1][2], equal_nan=True)
+                ref_name, ref, ref_start = series[0]
+                same = ref_start == start and np.array_equal(q[2], ref[2], equal_nan=True)
                 ax.plot(
-                    days,
-                    series[0][1][2],
+                    _dates(ref_start, ref),
+                    ref[2],
                     color="black",
                     linestyle="--",
                     linewidth=1.0,
-                    label=f"{series[0][0]}: median" + (" (the same)" if same else ""),
+                    label=f"{ref_name}: median" + (" (the same)" if same else ""),
                 )
             ax.set_title(name, fontsize="medium")
     for ax in axes.flat[len(series) if not shared else 1 :]:
@@ -241,20 +311,23 @@ def _fan_figure(named_bands: NamedBands, start_date: dt.date, forecast: Window |
         if ax.get_legend_handles_labels()[0] and (shared or ax is axes.flat[min(1, panels - 1)]):
             ax.legend(loc="upper left", fontsize="x-small" if not shared else "small")
     fig.suptitle("Inter-Korean tension across replications (median, 50% and 90% bands)")
-    fig.supxlabel(f"date (day 0 = {start_date.isoformat()}; shaded: forecast after the record)")
+    width = fig.get_figwidth()  # about 10 characters an inch at the label's size
+    fig.supxlabel(textwrap.fill(_fan_xlabel(named_bands, start_date), int(10 * width)))
     fig.supylabel("tension (model index, end of day)")
     return fig
 
 
 def fan_chart(
     named_bands: NamedBands,
-    start_date: dt.date,
+    start_date: Starts,
     path: PathLike,
     forecast: Window | None = FORECAST_WINDOW,
 ) -> Path:
     """Tension at the end of each day: median line with 50% and 90% bands per scenario.
 
-    ``named_bands`` holds each scenario's 5th, 25th, 50th, 75th and 95th percentiles by day.
+    ``named_bands`` holds each scenario's 5th, 25th, 50th, 75th and 95th percentiles by day,
+    day 0 being ``start_date`` (one date for all, or a date per scenario name): scenarios of
+    different start or end dates share one date axis, each band drawn over its own dates.
     Up to two scenarios share one panel (one band if they are identical); more get a panel
     each (small multiples on shared axes), with the first scenario's median drawn dashed in
     every panel as the reference. The ``forecast`` window is shaded where the axis meets it.
@@ -521,7 +594,7 @@ def event_count_histograms(
 def write_all_plots(
     named: NamedColumns,
     named_bands: NamedBands,
-    start_date: dt.date,
+    start_date: Starts,
     folder: PathLike,
     fmt: str = "png",
     only: Collection[str] | None = None,

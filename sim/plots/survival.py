@@ -10,6 +10,7 @@ replication reached the rung says so.
 from __future__ import annotations
 
 import datetime as dt
+import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -25,10 +26,12 @@ from sim.model.events import RUNGS
 from sim.plots.figures import (
     FORECAST_WINDOW,
     PathLike,
+    Starts,
     Window,
     _colour,
     _save,
     dashes,
+    day_zero_text,
     forecast_handle,
     group_label,
     identical_groups,
@@ -39,22 +42,61 @@ NamedCurves = Sequence[tuple[str, SurvivalCurve]]
 Y_LABEL = "P(not yet reached)"
 
 
-def _same_curve_groups(curves: NamedCurves) -> list[list[int]]:
-    """Curves grouped by exact equality of their steps and bands."""
-    keys = [np.concatenate([c.time, c.survival, c.lo, c.hi, [c.horizon]]) for _, c in curves]
+class Origins:
+    """Where each curve's day 0 lies on the x axis. When every scenario starts on the same
+    day (or none is given) the axis counts days since that start, with dates on a top axis;
+    when the start dates differ the axis is the calendar (matplotlib date numbers) and each
+    curve begins at its own start, so that the curves and the forecast window line up by date
+    (days since start would put different calendar days above one another)."""
+
+    def __init__(self, curves: NamedCurves, start_date: Starts | None) -> None:
+        self.starts: dict[str, dt.date] = {}
+        self.calendar = False
+        self.start: dt.date | None = None
+        if not isinstance(start_date, Mapping):
+            self.start = start_date
+            return
+        self.starts = {n: start_date[n] for n, _ in curves}
+        dates = set(self.starts.values())
+        self.calendar = len(dates) > 1
+        if len(dates) == 1:
+            self.start = next(iter(dates))
+
+    def offset(self, name: str) -> float:
+        """The x of ``name``'s day 0."""
+        return float(mdates.date2num(self.starts[name])) if self.calendar else 0.0
+
+    def legend(self, name: str) -> str:
+        """What a curve's legend entry adds: its day 0, on a calendar axis."""
+        return f"; day 0 = {self.starts[name].isoformat()}" if self.calendar else ""
+
+    def label(self) -> str:
+        """The x axis's label."""
+        if self.calendar:
+            return f"date (each curve from its scenario's start: {day_zero_text(self.starts)})"
+        return _days_label(self.start)
+
+
+def _same_curve_groups(curves: NamedCurves, origins: Origins) -> list[list[int]]:
+    """Curves grouped by exact equality of their origins, steps and bands."""
+    keys = [
+        np.concatenate([[origins.offset(n)], c.time, c.survival, c.lo, c.hi, [c.horizon]])
+        for n, c in curves
+    ]
     return identical_groups(keys)
 
 
-def _draw(ax: Axes, curves: NamedCurves) -> list[list[int]]:
-    """One post-step line and band per curve, each carried on to its horizon, earlier ones
-    wider; exactly equal curves in alternating dashes. Returns the groups of equal curves."""
-    groups = _same_curve_groups(curves)
+def _draw(ax: Axes, curves: NamedCurves, origins: Origins) -> list[list[int]]:
+    """One post-step line and band per curve, each from its day 0 on to its horizon, earlier
+    ones wider; exactly equal curves in alternating dashes. Returns the groups of equal
+    curves."""
+    groups = _same_curve_groups(curves, origins)
     style = {i: ("-" if len(g) == 1 else dashes(g, j)) for g in groups for j, i in enumerate(g)}
     # earlier curves wider, so that one nearly hidden under later ones still shows its edges
     last = max(1, len(curves) - 1)
     width = [1.2 + 1.8 * (last - i) / last if len(curves) > 1 else 1.6 for i in range(len(curves))]
     for i, (name, c) in enumerate(curves):
-        t = np.r_[c.time, c.horizon]
+        t = origins.offset(name) + np.r_[c.time, c.horizon]
         colour = _colour(i)
         ax.fill_between(
             t, np.r_[c.lo, c.lo[-1]], np.r_[c.hi, c.hi[-1]], step="post", color=colour,
@@ -67,10 +109,11 @@ def _draw(ax: Axes, curves: NamedCurves) -> list[list[int]]:
             color=colour,
             linewidth=width[i],
             linestyle=style[i],
-            label=f"{name} (n={c.n}, reached {c.n_events})",
+            label=f"{name} (n={c.n}, reached {c.n_events}{origins.legend(name)})",
         )
     ax.set_ylim(0.0, 1.02)
-    ax.set_xlim(0.0, max((c.horizon for _, c in curves), default=1.0))
+    left = min((origins.offset(n) for n, _ in curves), default=0.0)
+    ax.set_xlim(left, max((origins.offset(n) + c.horizon for n, c in curves), default=1.0))
     ax.grid(alpha=0.3)
     return groups
 
@@ -92,16 +135,25 @@ def _notes(ax: Axes, curves: NamedCurves, groups: list[list[int]], k: int | None
         )  # fmt: skip
 
 
-def _shade(ax: Axes, start_date: dt.date | None, forecast: Window | None) -> bool:
-    """The forecast window on a days-since-start axis, named in the legend (curves near 1
-    would hide a label at the top); whether any of it was drawn."""
-    if start_date is None or forecast is None:
+def _shade(ax: Axes, origins: Origins, forecast: Window | None) -> bool:
+    """The forecast window on the axis, named in the legend (curves near 1 would hide a
+    label at the top); whether any of it was drawn."""
+    if forecast is None or (origins.start is None and not origins.calendar):
         return False
-    return shade_forecast(ax, forecast, lambda d: (d - start_date).days, False) is not None
+    start = origins.start
+    to_x = None if start is None else (lambda d: (d - start).days)  # None: date numbers
+    return shade_forecast(ax, forecast, to_x, False) is not None
 
 
-def _date_axis(ax: Axes, start_date: dt.date | None) -> None:
-    """Calendar dates on a secondary top axis (day 0 = ``start_date``); nothing if None."""
+def _date_axis(ax: Axes, origins: Origins) -> None:
+    """Calendar dates: on the x axis itself when it is the calendar, else on a secondary
+    top axis (day 0 = the common start); nothing without a start date."""
+    if origins.calendar:
+        locator = mdates.AutoDateLocator(maxticks=6)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+        return
+    start_date = origins.start
     if start_date is None:
         return
     origin = mdates.date2num(start_date)
@@ -118,19 +170,21 @@ def _days_label(start_date: dt.date | None) -> str:
 
 def survival_plot(
     curves: NamedCurves,
-    start_date: dt.date | None,
+    start_date: Starts | None,
     path: PathLike,
     title: str,
     forecast: Window | None = FORECAST_WINDOW,
 ) -> Path:
     """Kaplan-Meier curves of several scenarios on one axes, with their 95% bands; the
-    ``forecast`` window shaded where the axis meets it."""
+    ``forecast`` window shaded where the axis meets it. ``start_date`` is day 0 of every
+    scenario, or a date per scenario name: different ones put the curves on a calendar axis,
+    each from its own start (see :class:`Origins`)."""
     return _save(survival_figure(curves, start_date, title, forecast), path)
 
 
 def survival_figure(
     curves: NamedCurves,
-    start_date: dt.date | None,
+    start_date: Starts | None,
     title: str,
     forecast: Window | None = FORECAST_WINDOW,
 ) -> Figure:
@@ -138,12 +192,13 @@ def survival_figure(
     if not curves:
         raise ValueError("no survival curves to draw")
     fig, ax = plt.subplots(figsize=(9, 5), layout="constrained")
-    groups = _draw(ax, curves)
-    shaded = _shade(ax, start_date, forecast)
-    _date_axis(ax, start_date)
+    origins = Origins(curves, start_date)
+    groups = _draw(ax, curves, origins)
+    shaded = _shade(ax, origins, forecast)
+    _date_axis(ax, origins)
     _notes(ax, curves, groups, None)
     ax.set_title(title)
-    ax.set_xlabel(_days_label(start_date))
+    ax.set_xlabel(textwrap.fill(origins.label(), 110))
     ax.set_ylabel(Y_LABEL)
     handles = ax.get_lines()[: len(curves)] + (
         [forecast_handle(forecast)] if shaded and forecast else []
@@ -155,7 +210,7 @@ def survival_figure(
 
 def survival_panels(
     curves_by_rung: Mapping[int, NamedCurves],
-    start_date: dt.date | None,
+    start_date: Starts | None,
     path: PathLike,
     forecast: Window | None = FORECAST_WINDOW,
 ) -> Path:
@@ -166,7 +221,7 @@ def survival_panels(
 
 def survival_panels_figure(
     curves_by_rung: Mapping[int, NamedCurves],
-    start_date: dt.date | None,
+    start_date: Starts | None,
     forecast: Window | None = FORECAST_WINDOW,
 ) -> Figure:
     """The figure :func:`survival_panels` saves (open; the caller closes it)."""
@@ -185,12 +240,13 @@ def survival_panels_figure(
         squeeze=False,
     )
     shaded = False
+    origins = Origins([c for k in rungs for c in curves_by_rung[k]], start_date)
     for i, (ax, k) in enumerate(zip(axes.flat, rungs, strict=False)):
-        groups = _draw(ax, curves_by_rung[k])
-        shaded = _shade(ax, start_date, forecast) or shaded
+        groups = _draw(ax, curves_by_rung[k], origins)
+        shaded = _shade(ax, origins, forecast) or shaded
         _notes(ax, curves_by_rung[k], groups, k)
-        if i < cols:
-            _date_axis(ax, start_date)
+        if i < cols or origins.calendar:
+            _date_axis(ax, origins)
         name = RUNGS[k] if 0 <= k < len(RUNGS) else f"rung {k}"
         ax.set_title(f"rung >= {k}: {name}", fontsize="medium")
     for j, ax in enumerate(axes.flat[len(rungs) :], start=len(rungs)):
@@ -200,7 +256,9 @@ def survival_panels_figure(
     # panel, and with many scenarios a legend per panel would hide the curves
     first = curves_by_rung[rungs[0]]
     handles: list = [
-        Line2D([], [], color=_colour(i), linewidth=1.6, label=f"{name} (n={c.n})")
+        Line2D(
+            [], [], color=_colour(i), linewidth=1.6, label=f"{name} (n={c.n}{origins.legend(name)})"
+        )
         for i, (name, c) in enumerate(first)
     ]
     if shaded and forecast is not None:
@@ -208,6 +266,6 @@ def survival_panels_figure(
     fig.legend(handles=handles, loc="outside right upper", fontsize="small",
                title="shaded: 95% band")  # fmt: skip
     fig.suptitle("Time to each rung of the escalation ladder (Kaplan-Meier, 95% bands)")
-    fig.supxlabel(_days_label(start_date))
+    fig.supxlabel(textwrap.fill(origins.label(), 150))
     fig.supylabel(Y_LABEL)
     return fig

@@ -145,6 +145,8 @@ def differences_section(r: Results) -> Section:
         "compare.csv has every outcome.",
         "note",
     )
+    for note in r.manifest.get("notes") or ():  # e.g. scenarios simulating different periods
+        body += para(f"Note: {note}.", "note")
     return Section("differences", "Paired differences from the base", body)
 
 
@@ -249,9 +251,19 @@ def survival_table(r: Results) -> str:
         source="survival_summary.csv",
     ) + para(
         "Kaplan-Meier estimates of the time to first reach each rung, censored at the scenario's "
-        "horizon; a median is shown only where over half the replications reach the rung.",
+        "horizon; a median is shown only where over half the replications reach the rung."
+        + _day_zero(rows),
         "note",
     )
+
+
+def _day_zero(rows: Rows) -> str:
+    """When the scenarios start on different days: each one's day 0 (days count from it)."""
+    starts = {x["scenario"]: x.get("start_date") for x in rows if x.get("start_date")}
+    if len(set(starts.values())) <= 1:
+        return ""
+    days = ", ".join(f"{name} {day}" for name, day in starts.items())
+    return f" Days count from each scenario's start: {days}."
 
 
 def extremes_section(r: Results) -> Section | None:

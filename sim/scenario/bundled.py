@@ -7,12 +7,21 @@ these folders, so both spellings of a path work.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent
 SCENARIOS = PACKAGE / "scenarios"  # <name>.toml, and <name>.posterior.csv beside a fitted one
 EXPERIMENTS = PACKAGE / "experiments"  # <name>.toml experiment files
 SUFFIX = ".toml"
+NAME_MAX = 64
+# A scenario's name becomes a file and a folder name: ASCII letters, digits, _ - . and no
+# leading dot (so never "." or "..", never hidden), no separators, escapes or line breaks.
+_IDENTIFIER = re.compile(rf"[A-Za-z0-9_-][A-Za-z0-9_.-]{{0,{NAME_MAX - 1}}}")
+NAME_RULE = (
+    f"a name is 1 to {NAME_MAX} characters of letters, digits, '_', '-' and '.', "
+    "not starting with '.' (it becomes a file name)"
+)
 
 
 def _names(folder: Path) -> list[str]:
@@ -29,10 +38,22 @@ def experiment_names() -> list[str]:
     return _names(EXPERIMENTS)
 
 
+def shown(path: object) -> str:
+    """A path as text for a one-line message: quoted with escapes when it holds a line break,
+    NUL or another control character (a name in a file may hold any of these)."""
+    text = str(path)
+    return text if text.isprintable() else repr(text)
+
+
+def is_identifier(text: str) -> bool:
+    """Whether ``text`` is a valid scenario name (see ``NAME_RULE``)."""
+    return _IDENTIFIER.fullmatch(text) is not None
+
+
 def is_name(text: str) -> bool:
-    """Whether ``text`` could name a bundled file: no folder in it (``baseline_2024`` or
-    ``baseline_2024.toml``, not ``./baseline_2024.toml``)."""
-    return bool(text) and "/" not in text and "\\" not in text and text not in (".", "..")
+    """Whether ``text`` could name a bundled file: an identifier, with or without ``.toml``
+    (``baseline_2024`` or ``baseline_2024.toml``, not ``./baseline_2024.toml``)."""
+    return is_identifier(text.removesuffix(SUFFIX))
 
 
 def _where(folder: Path, name: str) -> Path | None:

@@ -18,7 +18,8 @@ def param(
 ) -> Any:
     """A scenario parameter. Without ``default`` the scenario file must set it.
 
-    ``lo``/``hi`` are inclusive bounds (None: unbounded); ``choices`` lists the allowed strings.
+    ``lo``/``hi`` are inclusive bounds; every number needs both, finite, so that every run is
+    finite (the rule is in :mod:`sim.scenario.params`). ``choices`` lists the allowed strings.
     ``state`` marks the world's state at the start (dates, crews, postures, the CMA), which a
     historical episode may set; every other parameter is behaviour or physics, shared by
     every scenario.

@@ -16,6 +16,7 @@ import functools
 import math
 import os
 import re
+import stat
 import tomllib
 import typing
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -25,6 +26,11 @@ from typing import Any
 from sim.errors import InputError
 from sim.scenario import bundled
 from sim.scenario.params import (
+    EARLIEST_DATE,
+    LATEST_DATE,
+    MAX_EVENTS,
+    MAX_HORIZON_YEARS,
+    MAX_SECTORS,
     ROES,
     SPEAKER_POSTURES,
     TIMELINE_KINDS,
@@ -38,6 +44,8 @@ from sim.scenario.priors import DISTRIBUTIONS, Prior
 __all__ = [
     "apply_overrides",
     "build_scenario",
+    "check_name",
+    "check_scenario_file",
     "iter_parameters",
     "load_scenario",
     "load_variants",
@@ -227,6 +235,7 @@ def _in_range(f: dc.Field, x: float) -> bool:
 
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+DATE_RANGE = f"must be a date in [{EARLIEST_DATE.isoformat()}, {LATEST_DATE.isoformat()}]"
 
 
 def _parse_date(value: Any) -> dt.date | None:
@@ -243,6 +252,14 @@ def _parse_date(value: Any) -> dt.date | None:
     return None
 
 
+def _years_after(day: dt.date, years: int) -> dt.date:
+    """The same day ``years`` later (earlier when negative); 29 February becomes the 28th."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
 Fail = Callable[[Any, str], InputError]
 
 
@@ -250,7 +267,8 @@ def _convert_leaf(kind: str, f: dc.Field, value: Any, fail: Fail) -> Any:
     """``value`` checked and converted to the field's type; ``fail(value, allowed)`` on error."""
     if kind == "float":
         ok = isinstance(value, int | float) and not isinstance(value, bool)
-        if not ok or not math.isfinite(value) or not _in_range(f, value):
+        # the range first: math.isfinite overflows on a huge int (10**400), which it refuses
+        if not ok or not _in_range(f, value) or not math.isfinite(value):
             raise fail(value, _number_phrase(f, whole=False))
         return float(value)
     if kind == "int":
@@ -272,6 +290,8 @@ def _convert_leaf(kind: str, f: dc.Field, value: Any, fail: Fail) -> Any:
         parsed = _parse_date(value)
         if parsed is None:
             raise fail(value, BAD_DATE)
+        if not EARLIEST_DATE <= parsed <= LATEST_DATE:
+            raise fail(parsed.isoformat(), DATE_RANGE)
         return parsed
     raise TypeError(f"not a leaf kind: {kind}")  # programming error
 
@@ -466,6 +486,7 @@ class _Builder:
             if self.later(("start_date",), ("end_date",)):
                 raise self.error(("start_date",), start, f"must be before end_date ({end})")
             raise self.error(("end_date",), end, f"must be after start_date ({start})")
+        self.limits(s)
         window = f"must be within [{s.start_date.isoformat()}, {s.end_date.isoformat()}]"
         sectors = [sector.name for sector in s.terrain.sectors]
         for i, event in enumerate(s.timeline.events):
@@ -489,6 +510,26 @@ class _Builder:
         if priors is not None:
             s = dc.replace(s, priors=self.priors(s, priors))
         return s
+
+    def limits(self, s: Scenario) -> None:
+        """The horizon, the sectors and the scheduled events within the bounds of
+        :mod:`sim.scenario.params`, so that every run is finite in time and memory."""
+        start, end = s.start_date, s.end_date
+        years = MAX_HORIZON_YEARS
+        if end > _years_after(start, years):
+            if self.later(("start_date",), ("end_date",)):
+                first = _years_after(end, -years).isoformat()
+                allowed = f"must be at most {years} years before end_date ({end}): {first} or later"
+                raise self.error(("start_date",), start.isoformat(), allowed)
+            last = _years_after(start, years).isoformat()
+            allowed = f"must be at most {years} years after start_date ({start}): {last} or earlier"
+            raise self.error(("end_date",), end.isoformat(), allowed)
+        for path, n, most, what in (
+            (SECTORS_PATH, len(s.terrain.sectors), MAX_SECTORS, "sectors"),
+            (EVENTS_PATH, len(s.timeline.events), MAX_EVENTS, "scheduled events"),
+        ):
+            if n > most:
+                raise self.error(path, n, f"too many {what}: at most {most}")
 
     def priors(self, s: Scenario, data: Any) -> tuple[Prior, ...]:
         """The ``[priors]`` table checked against ``s``, sorted by path.
@@ -770,26 +811,85 @@ def apply_overrides(data: dict, overrides: Sequence[str], source: str = "--set")
 
 
 # --- reading files -----------------------------------------------------------------------------
-def read_toml(path: Path, source: str) -> dict:
-    """A TOML file's tables; InputError (naming ``source``) if it is missing or malformed."""
+MAX_BYTES = 1 << 20  # scenario files are a few KiB; this stops /dev/zero-like or huge files fast
+MAX_DEPTH = 32  # files in one extends chain
+NOT_TOML = "not a TOML {kind} file"
+Via = tuple[str, str, object]  # the file, key and value that named a file: what errors blame
+_WHERE = re.compile(r"\(at (line \d+, column \d+|end of document)\)")
+
+
+class _Refused(Exception):
+    """A file that cannot be a scenario file; the message never quotes its contents."""
+
+
+def _file_kind(mode: int) -> str:
+    for test, name in (
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISFIFO, "a pipe"),
+        (stat.S_ISCHR, "a device"),
+        (stat.S_ISBLK, "a device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def _regular(mode: int) -> None:
+    if not stat.S_ISREG(mode):
+        raise _Refused(f"cannot read file: {_file_kind(mode)}, not a regular file")
+
+
+def _read_bytes(path: Path) -> bytes:
+    """At most ``MAX_BYTES`` of a regular file; a pipe, device or folder is refused before it
+    is opened (reading one could block or never end), and checked again once open."""
+    _regular(os.stat(path).st_mode)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)
+    with os.fdopen(fd, "rb") as f:
+        _regular(os.fstat(fd).st_mode)  # it may have been swapped since the stat above
+        data = f.read(MAX_BYTES + 1)  # /proc files say size 0: count what is read, not st_size
+    if len(data) > MAX_BYTES:
+        raise _Refused(f"cannot read file: more than {MAX_BYTES >> 20} MiB, too large")
+    return data
+
+
+def read_toml(path: Path, source: str, via: Via | None = None, kind: str = "scenario") -> dict:
+    """A TOML file's tables; InputError if it is missing, unreadable or not TOML.
+
+    Messages never quote the file's text, since it may be a file the user never wrote (an
+    ``extends`` or experiment entry naming ``/etc/shadow``). A file named on the command line
+    (``via`` None) is blamed on ``source``, with the parser's line and column at most; a file
+    reached through another (``via``) is blamed on the key that named it, without a position.
+    """
+    not_toml = NOT_TOML.format(kind=kind)
+
+    def refuse(reason: str) -> InputError:
+        if via is None:
+            return InputError(bundled.shown(source), None, source, reason)
+        return InputError(via[0], via[1], via[2], f"{bundled.shown(source)}: {reason}")
+
+    if not source.isprintable():  # every later message names the file: keep them one line
+        raise refuse("cannot read file: its name holds a line break or a control character")
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = _read_bytes(path).decode("utf-8")
     except FileNotFoundError:
-        raise InputError(source, None, source, "file not found") from None
-    except UnicodeDecodeError as e:
-        raise InputError(source, None, source, f"not UTF-8 text ({e.reason})") from None
+        raise refuse("file not found") from None
+    except _Refused as e:
+        raise refuse(str(e)) from None
+    except UnicodeDecodeError:
+        raise refuse(f"{not_toml} (not UTF-8 text)") from None
     except OSError as e:
-        raise InputError(source, None, source, f"cannot read file ({e.strerror or e})") from None
+        raise refuse(f"cannot read file ({e.strerror or type(e).__name__})") from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
-        msg = str(e)
-        m = re.search(r"at line (\d+)", msg)
-        lines = text.splitlines()
-        line = lines[int(m.group(1)) - 1].strip() if m and 0 < int(m.group(1)) <= len(lines) else ""
-        raise InputError(source, None, line or source, f"malformed TOML: {msg}") from None
+        if via is not None:
+            raise refuse(f"{not_toml} (validate it on its own to see where)") from None
+        m = _WHERE.search(str(e))
+        raise refuse(f"{not_toml} (malformed TOML at {m.group(1) if m else 'some line'})") from None
     except RecursionError:
-        raise InputError(source, None, source, "malformed TOML: nested too deeply") from None
+        raise refuse(f"{not_toml} (malformed TOML: nested too deeply)") from None
 
 
 def merge_tables(base: dict, top: dict, _at: tuple[str, ...] = ()) -> dict:
@@ -829,8 +929,30 @@ def resolve_extends(path: Path, parent: str, source: str) -> Path:
     for candidate in tried:
         if candidate.is_file():
             return candidate
-    shown = [os.path.abspath(p) + (" (not a file)" if p.exists() else "") for p in tried]
+    shown = [
+        bundled.shown(os.path.abspath(p)) + (" (not a file)" if p.exists() else "") for p in tried
+    ]
     raise InputError(source, "extends", parent, "file not found: tried " + ", ".join(shown))
+
+
+def _scenario_shaped(data: dict, source: str, via: Via) -> None:
+    """Refuse a file reached through ``extends`` whose top-level keys are not a scenario's:
+    its values are never quoted (it may be a TOML file of secrets, not a scenario)."""
+    known = [*_fields(Scenario), "extends"]
+    for key in data:
+        if key not in known:
+            shown = f" {key!r}" if re.fullmatch(r"\w{1,40}", key, re.ASCII) else ""
+            raise InputError(
+                *via,
+                f"{source}: not a scenario file: top-level key{shown} is none of a scenario's"
+                + _did_you_mean(key, known),
+            )
+
+
+def check_scenario_file(path: Path, via: Via) -> None:
+    """Refuse, blaming ``via`` (file, key, value), a file named as a scenario that is not a
+    readable TOML file shaped like one; its contents are never quoted."""
+    _scenario_shaped(read_toml(path, str(path), via), str(path), via)
 
 
 def _read_chain(
@@ -839,12 +961,16 @@ def _read_chain(
     chain: list[tuple[Path, str]],
     origins: dict[KeyPath, str],
     order: list[str],
+    via: Via | None = None,
 ) -> dict:
     """The file at ``path`` merged over the files it extends, recording who set what.
 
-    ``order`` receives the sources from the root of the chain down to ``path``.
+    ``order`` receives the sources from the root of the chain down to ``path``; ``via`` is the
+    ``extends`` that named ``path`` (None for the file named on the command line).
     """
-    data = read_toml(path, source)
+    data = read_toml(path, source, via)
+    if via is not None:
+        _scenario_shaped(data, source, via)
     parent = data.pop("extends", None)
     base: dict = {}
     if parent is not None:
@@ -863,7 +989,14 @@ def _read_chain(
         if loop:
             names = [s for _, s in seen[loop[0] :]] + [seen[loop[0]][1]]
             raise InputError(source, "extends", parent, "circular extends: " + " -> ".join(names))
-        base = _read_chain(target, str(target), seen, origins, order)
+        if len(seen) >= MAX_DEPTH:
+            raise InputError(
+                source,
+                "extends",
+                parent,
+                f"extends chain too deep: at most {MAX_DEPTH} files, from {seen[0][1]}",
+            )
+        base = _read_chain(target, str(target), seen, origins, order, (source, "extends", parent))
     _record(data, source, origins)
     order.append(source)
     return merge_tables(base, data)
@@ -899,8 +1032,17 @@ def load_variants(
     for variant in variants:
         mine = dict(origins)
         varied = _apply(data, variant, source, mine) if variant else data
-        out.append(_Builder(str(path), mine, [*order, "--set", source]).scenario(varied))
+        built = _Builder(str(path), mine, [*order, "--set", source]).scenario(varied)
+        check_name(built.name, mine.get(("name",), str(path)))
+        out.append(built)
     return out
+
+
+def check_name(name: str, source: str) -> None:
+    """Refuse a scenario name that could not be a file or folder name of its own (``x/../y``,
+    ``..``, line breaks, escapes, empty, too long); ``source`` is the file that set it."""
+    if not bundled.is_identifier(name):
+        raise InputError(source, "name", name, bundled.NAME_RULE)
 
 
 # --- writing -----------------------------------------------------------------------------------

@@ -4,6 +4,20 @@ Values live in the scenario files (``scenarios/*.toml``); the code holds only wh
 parameter means, its unit and what values are allowed. Fields without a default must be
 set by the scenario (directly or through ``extends``). Fields marked ``state`` describe the
 world at the start (an episode may set them); the rest are shared behaviour and physics.
+
+Every number is bounded on both sides, so that every run the loader accepts ends in bounded
+time and memory and every bad value is refused in one line that names the bound. The rule:
+a bound is a physical limit where there is one (a probability is at most 1, a day of the year
+at most 366, a crew or patrol meets at most one blast, crossing or reported work a day), or
+else a generous multiple, 10 to 100 times, of the largest value in any shipped scenario or
+prior. Bounds were then lowered where one parameter at its bound, the others at their
+baseline_2024 values, made a replication blow up (tests/test_bounds.py runs each at both
+bounds and caps its events). Bounds hold one parameter at a time; tension_unit,
+tension_growth_per_rung and tension_slope all at their tops at once would overflow the answer
+weights, exp(slope * tension), so the model caps that exponent (``response.MAX_LOGIT``). The
+groups
+below say which bound each kind of parameter gets; dates and the horizon are bounded by
+``EARLIEST_DATE``, ``LATEST_DATE`` and ``MAX_HORIZON_YEARS``.
 """
 
 from __future__ import annotations
@@ -15,10 +29,29 @@ from typing import Any, NamedTuple
 from sim.scenario.fields import param, section
 from sim.scenario.priors import Prior
 
+# --- bounds (the rule is in the module docstring) ----------------------------------------------
+EARLIEST_DATE = dt.date(1950, 1, 1)  # the armistice line dates from 1953
+LATEST_DATE = dt.date(2100, 12, 31)
+# end_date - start_date at most this many years. The replication itself is cheap (50 years of
+# baseline_2024: 0.1 s, 8,500 events), but an experiment keeps a per-day tension sketch of
+# ~6 kB a day per scenario: one replication over 50 years took 5 s and 630 MB, over 20 years
+# 2 s and 280 MB. 20 years is 18 times the longest shipped horizon (405 days).
+MAX_HORIZON_YEARS = 20
+MAX_SECTORS = 100  # sectors in a scenario (3 in every shipped file)
+MAX_EVENTS = 1000  # scheduled timeline events (10 at most in a shipped file)
+MAX_DAYS = 3650.0  # any duration: 10 years (largest shipped mean duration: 40 days)
+
 P: dict[str, Any] = {"lo": 0.0, "hi": 1.0}  # a probability or a share
-NONNEG: dict[str, Any] = {"lo": 0.0}
-DAYS: dict[str, Any] = {"lo": 0.01}  # a mean duration: positive
+DAYS: dict[str, Any] = {"lo": 0.01, "hi": MAX_DAYS}  # a mean duration: positive
+WAIT: dict[str, Any] = {"lo": 0.0, "hi": MAX_DAYS}  # a duration that may be zero
 DAY_OF_YEAR: dict[str, Any] = {"lo": 1, "hi": 366}
+RATE: dict[str, Any] = {"lo": 0.0, "hi": 10.0}  # events per day (largest shipped: 0.25)
+UNIT_RATE: dict[str, Any] = {"lo": 0.0, "hi": 1.0}  # per crew-day or patrol-day: physical
+UNITS: dict[str, Any] = {"lo": 0, "hi": 100}  # crews, patrols, facilities (largest shipped: 4)
+PERSONS: dict[str, Any] = {"lo": 1, "hi": 1000}  # soldiers in a party (largest shipped: 25)
+CASUALTIES: dict[str, Any] = {"lo": 0.0, "hi": 100.0}  # mean persons hit (largest shipped: 3)
+EFFECT: dict[str, Any] = {"lo": 0.0, "hi": 20.0}  # a log-odds or log-rate effect: e^20 ~ 5e8
+LOGIT: dict[str, Any] = {"lo": -20.0, "hi": 20.0}  # a signed propensity (largest shipped: 5.5)
 STATE: dict[str, Any] = {"state": True}
 
 SPEAKER_POSTURES = ("off", "retaliate", "continuous")  # ROK loudspeakers, lowest first
@@ -49,14 +82,12 @@ class SectorParams:
         **P,
         **STATE,
     )
-    crews: int = param(
-        unit="crews", doc="DPRK work crews assigned to the sector", **NONNEG, **STATE
-    )
+    crews: int = param(unit="crews", doc="DPRK work crews assigned to the sector", **UNITS, **STATE)
     dprk_patrols: int = param(
-        unit="patrols", doc="DPRK patrol groups on the line in the sector", **NONNEG, **STATE
+        unit="patrols", doc="DPRK patrol groups on the line in the sector", **UNITS, **STATE
     )
     rok_patrols: int = param(
-        unit="patrols", doc="ROK patrol groups on the line in the sector", **NONNEG, **STATE
+        unit="patrols", doc="ROK patrol groups on the line in the sector", **UNITS, **STATE
     )
 
 
@@ -75,13 +106,16 @@ class TerrainParams:
     )
     monsoon_end_day: int = param(unit="day of year", doc="last day of the monsoon", **DAY_OF_YEAR)
     heavy_rain_rate_per_day: float = param(
-        unit="1/day", doc="rate of heavy-rain episodes during the monsoon", **NONNEG
+        unit="1/day", doc="rate of heavy-rain episodes during the monsoon", **RATE
     )
     rain_displacement_per_episode: float = param(
-        unit="hazard multiplier", doc="extra mine hazard one heavy-rain episode adds", **NONNEG
+        unit="hazard multiplier",
+        doc="extra mine hazard one heavy-rain episode adds",
+        lo=0.0,
+        hi=20.0,
     )
     rain_displacement_cap: float = param(
-        unit="hazard multiplier", doc="ceiling on the accumulated extra hazard", **NONNEG
+        unit="hazard multiplier", doc="ceiling on the accumulated extra hazard", lo=0.0, hi=20.0
     )
     rain_displacement_half_life_days: float = param(
         unit="days", doc="half-life of the extra hazard after rain", **DAYS
@@ -124,17 +158,17 @@ class ConstructionParams:
         **P,
     )
     standdown_days: float = param(
-        unit="days", doc="stand-down after a blast when persisting", **NONNEG
+        unit="days", doc="stand-down after a blast when persisting", **WAIT
     )
     halt_days: float = param(
-        unit="days", doc="mean halt after a blast when not persisting (exponential)", **NONNEG
+        unit="days", doc="mean halt after a blast when not persisting (exponential)", **WAIT
     )
     mine_laying_per_crew_day: float = param(
-        unit="density/crew-day", doc="mine density added by one crew-day of work", **NONNEG
+        unit="density/crew-day", doc="mine density added by one crew-day of work", **UNIT_RATE
     )
     max_mine_density: float = param(unit="index 0-1", doc="ceiling on sector mine density", **P)
     fortification_rate_per_crew_day: float = param(
-        unit="1/crew-day", doc="rate of reported works (guard post, wall, barrier)", **NONNEG
+        unit="1/crew-day", doc="rate of reported works (guard post, wall, barrier)", **UNIT_RATE
     )
 
 
@@ -145,7 +179,7 @@ class MinesParams:
     blast_rate_per_crew_day: float = param(
         unit="1/crew-day",
         doc="blast rate for one DPRK crew at mine density 1, no rain, no clearance",
-        **NONNEG,
+        **UNIT_RATE,
     )
     clearance_effort: float = param(
         unit="share 0-1", doc="DPRK crews' effort put into clearing mines", **P
@@ -154,10 +188,10 @@ class MinesParams:
         unit="share 0-1", doc="share of the hazard removed at full clearance effort", **P
     )
     killed_mean: float = param(
-        unit="persons/blast", doc="mean killed per blast among DPRK crews (Poisson)", **NONNEG
+        unit="persons/blast", doc="mean killed per blast among DPRK crews (Poisson)", **CASUALTIES
     )
     injured_mean: float = param(
-        unit="persons/blast", doc="mean injured per blast among DPRK crews (Poisson)", **NONNEG
+        unit="persons/blast", doc="mean injured per blast among DPRK crews (Poisson)", **CASUALTIES
     )
     blame_probability: float = param(
         unit="probability", doc="chance DPRK publicly blames the South for a blast", **P
@@ -165,16 +199,16 @@ class MinesParams:
     patrol_blast_rate_per_patrol_day: float = param(
         unit="1/patrol-day",
         doc="blast rate for one patrol on the line at mine density 1 on its side, no rain",
-        **NONNEG,
+        **UNIT_RATE,
     )
     rok_clearance_effort: float = param(
         unit="share 0-1", doc="ROK effort put into clearing its patrol paths", **P
     )
     patrol_killed_mean: float = param(
-        unit="persons/blast", doc="mean killed per blast on a patrol (Poisson)", **NONNEG
+        unit="persons/blast", doc="mean killed per blast on a patrol (Poisson)", **CASUALTIES
     )
     patrol_injured_mean: float = param(
-        unit="persons/blast", doc="mean injured per blast on a patrol (Poisson)", **NONNEG
+        unit="persons/blast", doc="mean injured per blast on a patrol (Poisson)", **CASUALTIES
     )
     investigation_days: float = param(
         unit="days", doc="mean time ROK takes to attribute a blast on its side", **DAYS
@@ -196,37 +230,46 @@ class CrossingsParams:
     rate_per_crew_day: float = param(
         unit="1/crew-day",
         doc="crossing rate of one crew at zero foliage and perfect markers",
-        **NONNEG,
+        # 50 times the prior's top (0.002); foliage and markers multiply it (15-fold in
+        # baseline_2024), and at 1 a 20-year run drew 2 million thinning candidates (9 s)
+        lo=0.0,
+        hi=0.1,
     )
     patrol_exposure: float = param(
         unit="crew-equivalents",
         doc="how much one DPRK patrol on the line is exposed to crossing, against a crew",
-        **NONNEG,
+        lo=0.0,
+        hi=10.0,
     )
     vegetation_effect: float = param(
         unit="log-rate per unit foliage",
         doc="how strongly foliage raises the crossing rate",
-        **NONNEG,
+        lo=0.0,
+        hi=10.0,
     )
     marking_effect: float = param(
         unit="rate multiplier",
         doc="extra crossing rate when markers are wholly invisible",
-        **NONNEG,
+        lo=0.0,
+        hi=100.0,
     )
     detection_probability: float = param(
         unit="probability",
         doc="chance fixed posts see a crossing party of a crew's size, with no patrol out",
         **P,
     )
-    crew_party_size: int = param(unit="persons", doc="soldiers in a crossing work crew", lo=1)
-    patrol_party_size: int = param(unit="persons", doc="soldiers in a crossing patrol", lo=1)
+    crew_party_size: int = param(unit="persons", doc="soldiers in a crossing work crew", **PERSONS)
+    patrol_party_size: int = param(unit="persons", doc="soldiers in a crossing patrol", **PERSONS)
     misread_base: float = param(
         unit="probability",
         doc="chance ROK reads an inadvertent crossing as deliberate at zero tension",
         **P,
     )
     misread_per_tension: float = param(
-        unit="probability/tension", doc="how much each unit of tension raises that chance", **NONNEG
+        unit="probability/tension",
+        doc="how much each unit of tension raises that chance",
+        lo=0.0,
+        hi=1.0,
     )
 
 
@@ -237,7 +280,7 @@ class AdaptationParams:
     caution_per_warning_shots: float = param(
         unit="log-rate",
         doc="crossing rate in a sector falls by exp(-this) just after warning shots there",
-        **NONNEG,
+        **EFFECT,
     )
     caution_half_life_days: float = param(unit="days", doc="half-life of that caution", **DAYS)
     clearance_boost_per_blast: float = param(
@@ -249,7 +292,7 @@ class AdaptationParams:
     alert_per_incident: float = param(
         unit="log-odds",
         doc="ROK's chance of missing a crossing falls by exp(-this) after an incident",
-        **NONNEG,
+        **EFFECT,
     )
     alert_half_life_days: float = param(unit="days", doc="half-life of ROK's alert", **DAYS)
 
@@ -258,26 +301,37 @@ class AdaptationParams:
 class SideParams:
     """A side's response propensities, as log-odds against ignoring an incident."""
 
-    protest_logit: float = param(unit="log-odds", doc="propensity to protest (a statement)")
-    mirror_logit: float = param(unit="log-odds", doc="propensity to answer in kind at rung 0")
+    protest_logit: float = param(
+        unit="log-odds", doc="propensity to protest (a statement)", **LOGIT
+    )
+    mirror_logit: float = param(
+        unit="log-odds", doc="propensity to answer in kind at rung 0", **LOGIT
+    )
     escalate_logit: float = param(
-        unit="log-odds", doc="propensity to answer one rung up, at rung 0"
+        unit="log-odds", doc="propensity to answer one rung up, at rung 0", **LOGIT
     )
     tension_slope: float = param(
-        unit="log-odds/tension", doc="how tension raises mirroring and escalating"
+        unit="log-odds/tension",
+        doc="how tension raises mirroring and escalating",
+        # 12 times the largest shipped (0.04). The weights are exp(slope * tension + ...):
+        # at 1, one DPRK chain in 200 ran tension past 709 / slope and overflowed exp()
+        lo=-0.5,
+        hi=0.5,
     )
     deliberate_bonus: float = param(
-        unit="log-odds", doc="extra propensity when the incident is perceived as deliberate"
+        unit="log-odds",
+        doc="extra propensity when the incident is perceived as deliberate",
+        **LOGIT,
     )
     rung_aversion: float = param(
         unit="log-odds/rung",
         doc="reluctance per rung of the answer (the higher, the harder)",
-        **NONNEG,
+        **EFFECT,
     )
     jump_aversion: float = param(
         unit="log-odds/rung",
         doc="extra reluctance per rung an answer jumps beyond the next one up",
-        **NONNEG,
+        **EFFECT,
     )
     return_fire_probability: float = param(
         unit="probability",
@@ -305,10 +359,10 @@ class ResponseParams:
         **P,
     )
     response_delay_days: float = param(
-        unit="days", doc="mean delay of a political or gray-zone answer", **NONNEG
+        unit="days", doc="mean delay of a political or gray-zone answer", **WAIT
     )
     armed_delay_days: float = param(
-        unit="days", doc="mean delay of an answer to an armed incident", **NONNEG
+        unit="days", doc="mean delay of an answer to an armed incident", **WAIT
     )
     dprk: SideParams = section("DPRK (KPA) response propensities")
     rok: SideParams = section("ROK (JCS) response propensities")
@@ -322,7 +376,7 @@ class GrayzoneParams:
         unit="-", doc="Seoul lets activists launch leaflets at the start", **STATE
     )
     leaflet_rate_per_day: float = param(
-        unit="1/day", doc="activist leaflet launches in season, when allowed", **NONNEG
+        unit="1/day", doc="activist leaflet launches in season, when allowed", **RATE
     )
     leaflet_season_start_day: int = param(
         unit="day of year", doc="first day winds carry leaflets north", **DAY_OF_YEAR
@@ -334,13 +388,13 @@ class GrayzoneParams:
         unit="probability", doc="chance DPRK answers a leaflet launch with a balloon campaign", **P
     )
     balloon_first_delay_days: float = param(
-        unit="days", doc="mean delay from leaflets to the first balloon wave", **NONNEG
+        unit="days", doc="mean delay from leaflets to the first balloon wave", **WAIT
     )
     balloon_waves_per_campaign: float = param(
-        unit="waves", doc="mean waves per campaign (1 + Poisson)", lo=1.0
+        unit="waves", doc="mean waves per campaign (1 + Poisson)", lo=1.0, hi=100.0
     )
     balloon_wave_gap_days: float = param(
-        unit="days", doc="mean gap between the waves of a campaign", **NONNEG
+        unit="days", doc="mean gap between the waves of a campaign", **WAIT
     )
     loudspeaker_posture: str = param(
         unit="-",
@@ -359,7 +413,7 @@ class GrayzoneParams:
         **P,
     )
     loudspeaker_broadcasts_per_day: float = param(
-        unit="1/day", doc="posture 'continuous': broadcast sessions per day", **NONNEG
+        unit="1/day", doc="posture 'continuous': broadcast sessions per day", lo=0.0, hi=24.0
     )
 
 
@@ -373,10 +427,10 @@ class DiplomacyParams:
     backing_boldness: float = param(
         unit="log-odds",
         doc="DPRK's extra propensity to answer force with force at full backing",
-        **NONNEG,
+        **EFFECT,
     )
     condemnation_restraint: float = param(
-        unit="log-odds", doc="restraint on DPRK just after an international condemnation", **NONNEG
+        unit="log-odds", doc="restraint on DPRK just after an international condemnation", **EFFECT
     )
     restraint_half_life_days: float = param(
         unit="days", doc="half-life of restraint (condemnation or a leader's suspension)", **DAYS
@@ -388,32 +442,35 @@ class DiplomacyParams:
         unit="probability", doc="chance an armed incident draws a G7/UN condemnation", **P
     )
     statement_rate_per_day: float = param(
-        unit="1/day", doc="rate of unprompted DPRK threat statements", **NONNEG
+        unit="1/day", doc="rate of unprompted DPRK threat statements", **RATE
     )
     show_of_force_rate_per_day: float = param(
         unit="1/day",
         doc="rate of DPRK shows of force (artillery drills) outside exercises",
-        **NONNEG,
+        **RATE,
     )
     exercise_multiplier: float = param(
-        unit="rate multiplier", doc="shows of force during US-ROK exercises", **NONNEG
+        unit="rate multiplier", doc="shows of force during US-ROK exercises", lo=0.0, hi=100.0
     )
     joint_facilities: int = param(
         unit="facilities",
         doc="inter-Korean facilities on DPRK's side it could blow up (liaison office, ...)",
-        **NONNEG,
+        **UNITS,
         **STATE,
     )
     talks_offer_rate_per_day: float = param(
-        unit="1/day", doc="rate of talks offers at zero tension, outside a crisis", **NONNEG
+        unit="1/day", doc="rate of talks offers at zero tension, outside a crisis", **RATE
     )
     talks_tension_slope: float = param(
-        unit="1/tension", doc="offers grow by this share per unit of tension (up to 100)", **NONNEG
+        unit="1/tension",
+        doc="offers grow by this share per unit of tension (up to 100)",
+        lo=0.0,
+        hi=1.0,
     )
     crisis_offer_rate_per_day: float = param(
         unit="1/day per crisis unit",
         doc="extra offers per day per unit of crisis (each armed event adds 1, doubling per rung)",
-        **NONNEG,
+        **RATE,
     )
     crisis_half_life_days: float = param(unit="days", doc="half-life of the crisis level", **DAYS)
     talks_acceptance_probability: float = param(
@@ -453,7 +510,7 @@ class DiplomacyParams:
         unit="days", doc="mean delay from that escalation to the suspension", **DAYS
     )
     suspension_restraint: float = param(
-        unit="log-odds", doc="restraint on DPRK just after its leader's suspension", **NONNEG
+        unit="log-odds", doc="restraint on DPRK just after its leader's suspension", **EFFECT
     )
     hotline_working: bool = param(
         unit="-", doc="whether the inter-Korean military lines work at the start", **STATE
@@ -479,30 +536,46 @@ class DiplomacyParams:
 class EscalationParams:
     """Tension and the escalation ladder."""
 
-    initial_tension: float = param(unit="tension", doc="tension at the start", **NONNEG, **STATE)
+    initial_tension: float = param(
+        unit="tension", doc="tension at the start", lo=0.0, hi=100.0, **STATE
+    )
     tension_unit: float = param(
-        unit="tension", doc="tension a rung-0 conflict event adds (a threat, a protest)", **NONNEG
+        unit="tension",
+        doc="tension a rung-0 conflict event adds (a threat, a protest)",
+        # 8 times the shipped 0.25; at 10, 3 replications in 50 overflowed the answer
+        # weights (exp of tension_slope * tension) before war ended them
+        lo=0.0,
+        hi=2.0,
     )
     tension_growth_per_rung: float = param(
-        unit="multiplier/rung", doc="a conflict event adds tension_unit * this ** rung", lo=1.0
+        unit="multiplier/rung",
+        doc="a conflict event adds tension_unit * this ** rung",
+        # 1.5 times the shipped 2 (a rung-6 event then adds 11 times as much); at 4,
+        # 3 replications in 50 overflowed the answer weights, as for tension_unit
+        lo=1.0,
+        hi=3.0,
     )
     relief_per_goldstein: float = param(
         unit="1/Goldstein point",
         doc="a relief event (talks, agreement) multiplies tension by exp(-this * Goldstein)",
-        **NONNEG,
+        lo=0.0,
+        hi=1.0,
     )
     tension_half_life_days: float = param(unit="days", doc="half-life of tension", **DAYS)
     terminal_rung: int = param(
         unit="rung", doc="rung that ends the replication (7 = general war)", lo=1, hi=7, **STATE
     )
     armed_killed_mean: float = param(
-        unit="persons/event", doc="mean killed in a small-arms exchange (Poisson)", **NONNEG
+        unit="persons/event", doc="mean killed in a small-arms exchange (Poisson)", **CASUALTIES
     )
     armed_injured_mean: float = param(
-        unit="persons/event", doc="mean injured in a small-arms exchange (Poisson)", **NONNEG
+        unit="persons/event", doc="mean injured in a small-arms exchange (Poisson)", **CASUALTIES
     )
     casualty_growth_per_rung: float = param(
-        unit="multiplier/rung", doc="casualty means grow by this factor per rung above 4", lo=1.0
+        unit="multiplier/rung",
+        doc="casualty means grow by this factor per rung above 4",
+        lo=1.0,
+        hi=10.0,
     )
 
 
@@ -580,7 +653,7 @@ class TimelineEvent:
     backing_at_least: float = param(
         unit="index 0-1", doc="backing is raised to at least this", default=0.0, **P
     )
-    duration_days: float = param(unit="days", doc="length (exercises)", default=1.0, **NONNEG)
+    duration_days: float = param(unit="days", doc="length (exercises)", default=1.0, **WAIT)
     posture: str = param(
         unit="-",
         doc="new posture: loudspeakers (off, retaliate, continuous) or ROE",
@@ -590,10 +663,10 @@ class TimelineEvent:
     working: bool = param(unit="-", doc="hotline: the lines work; work: crews work", default=True)
     allowed: bool = param(unit="-", doc="leaflets: activists may launch", default=True)
     crews: int = param(
-        unit="crews", doc="crews assigned to the sector (all if none)", default=0, **NONNEG
+        unit="crews", doc="crews assigned to the sector (all if none)", default=0, **UNITS
     )
-    killed: int = param(unit="persons", doc="mine blast: killed", default=0, **NONNEG)
-    injured: int = param(unit="persons", doc="mine blast: injured", default=0, **NONNEG)
+    killed: int = param(unit="persons", doc="mine blast: killed", default=0, lo=0, hi=1000)
+    injured: int = param(unit="persons", doc="mine blast: injured", default=0, lo=0, hi=1000)
     planted: bool = param(
         unit="-", doc="mine blast: a mine the other side planted (not displaced)", default=False
     )
@@ -610,7 +683,8 @@ class TimelineEvent:
         unit="persons",
         doc="crossing: soldiers in the party (0: the party's usual size)",
         default=0,
-        **NONNEG,
+        lo=0,
+        hi=1000,
     )
     deliberate: bool = param(unit="-", doc="crossing: made on purpose", default=False)
     demand: str = param(
@@ -622,7 +696,7 @@ class TimelineEvent:
         choices=("", *ULTIMATUM_THREATS),
         default="",
     )
-    deadline_days: float = param(unit="days", doc="ultimatum: time allowed", default=2.0, lo=0.01)
+    deadline_days: float = param(unit="days", doc="ultimatum: time allowed", default=2.0, **DAYS)
     note: str = param(unit="-", doc="what happened and the source", default="")
 
 
