@@ -464,3 +464,30 @@ def test_plan_covers_every_missing_replication_once(n, done, lo, extra, workers)
         assert sorted(got) == sorted(set(range(n)) - d)  # each missing one exactly once
     assert all(1 <= len(t.replications) <= lo + extra for t in tasks)
     assert all(t.root_seed == 1 and t.scenario is scenarios[t.scenario_index] for t in tasks)
+
+
+def test_ctrl_c_between_storing_a_batch_and_sketching_it_waits_for_both(tmp_path, monkeypatch):
+    """A Ctrl-C that lands just after a batch is written (before it is in the sketch) is held
+    until the batch is in the sketch too, so the sketch saved on the way out has every stored
+    batch and a resume replays nothing (the subprocess test above only sometimes hits this)."""
+    from sim.experiment.store import Store
+
+    s = load_scenario(ROOT / "scenarios" / "baseline_2024.toml")
+    exp = engine.Experiment("run", (s,), 3)
+    store = engine.open_store(tmp_path / "x", exp, resume=False, force=False, facts={})
+    write, calls = Store.write_batch, []
+
+    def write_then_ctrl_c(self, *args, **kwargs):
+        batch_id = write(self, *args, **kwargs)
+        calls.append(batch_id)
+        if len(calls) == 3:
+            signal.raise_signal(signal.SIGINT)
+        return batch_id
+
+    monkeypatch.setattr(Store, "write_batch", write_then_ctrl_c)
+    with pytest.raises(engine.Interrupted):
+        engine.run(exp, store, make_backend("serial", 1), 40, batch_size=4, quiet=True)
+    (unsketched,) = store.con.execute("SELECT COUNT(*) FROM batches WHERE sketched = 0").fetchone()
+    (stored,) = store.con.execute("SELECT COUNT(*) FROM batches").fetchone()
+    store.close()
+    assert stored == len(calls) == 3 and unsketched == 0

@@ -13,8 +13,11 @@ import hashlib
 import json
 import math
 import re
+import signal
+import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -426,11 +429,13 @@ def run(
         for result in backend.map_unordered(run_task, tasks):
             name = exp.scenarios[result.scenario_index].name
             # stored first, folded in second: a write that fails (disk full) leaves the batch
-            # out of both, and one stored but not folded is replayed on resume, never twice
-            batch_id = store.write_batch(name, exp.root_seed, result, exp.keep_events)
-            if sketches:
-                sketches[name].add(result.tension, result.rung)
-                folded.append(batch_id)
+            # out of both, and one stored but not folded is replayed on resume, never twice;
+            # Ctrl-C waits until both are done, so that the sketch saved on the way out has it
+            with _ctrl_c_held():
+                batch_id = store.write_batch(name, exp.root_seed, result, exp.keep_events)
+                if sketches:
+                    sketches[name].add(result.tension, result.rung)
+                    folded.append(batch_id)
             bar.update(len(result.replications))
             if sketches and time.monotonic() - saved > SKETCH_SECONDS:
                 store.save_sketches(sketches, folded)
@@ -450,6 +455,23 @@ def run(
         done = sum(len(store.done(s.name)) for s in exp.scenarios)
         store.set(replications_done=done)
     return bounds
+
+
+@contextmanager
+def _ctrl_c_held() -> Iterator[None]:
+    """Hold back a Ctrl-C that comes during the block, then deliver it as it would have been
+    (signal handlers can only be set from the main thread; elsewhere this does nothing)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if caught:
+            signal.raise_signal(signal.SIGINT)
 
 
 def _batch_name(task: Task) -> str:
