@@ -21,7 +21,7 @@ import sim.cli as cli
 from sim.errors import InputError
 from sim.experiment import engine, outputs
 from sim.experiment.design import MAX_POINTS
-from sim.experiment.store import STORE_NAME, lock_path
+from sim.experiment.store import STORE_NAME, StoreLock, lock_path
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN = ["run", "baseline_2024", "--seed", "3", "--backend", "serial", "--plots", "none"]
@@ -194,6 +194,28 @@ def test_a_second_process_on_the_same_store_is_refused(tmp_path, capsys):
         proc.wait(timeout=60)
         if proc.stderr:
             proc.stderr.close()
+
+
+def test_a_store_still_being_made_by_another_process_is_in_use_not_foreign(tmp_path, capsys):
+    # the window CI once hit: the first run holds the lock and has made the store file, but
+    # not yet its tables; a second run reading the store then must say "in use", not "not a
+    # dmzsim experiment store". flock locks belong to an open file, so this process's own
+    # StoreLock conflicts with the run below just as another process's would.
+    out = tmp_path / "busy"
+    out.mkdir()
+    lock = StoreLock(out / STORE_NAME)
+    try:
+        sqlite3.connect(out / STORE_NAME).close()  # a file with no tables yet
+        before = files_of(out)
+        for flag in ((), ("--resume",), ("--force",)):
+            assert run(*RUN, "-n", "5", "--out", str(out), *flag) == 2
+            line = one_error(capsys)
+            assert "in use by another dmzsim process" in line and f"pid {os.getpid()}" in line
+            assert files_of(out) == before
+    finally:
+        lock.release()
+    assert run(*RUN, "-n", "5", "--out", str(out), "--force") == 2  # free: now truly foreign
+    assert "is not a dmzsim experiment store" in one_error(capsys)
 
 
 def test_a_damaged_store_is_refused_and_left_as_it_was(tmp_path, capsys):

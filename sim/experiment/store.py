@@ -110,13 +110,7 @@ class StoreLock:
             except OSError as err:
                 os.close(fd)
                 if err.errno in (errno.EWOULDBLOCK, errno.EACCES):
-                    raise InputError(
-                        "--out",
-                        None,
-                        str(self.path.parent),
-                        f"is in use by another dmzsim process{self._owner()}; wait for it to "
-                        "end, or choose another --out",
-                    ) from None
+                    raise self.busy_error(store, self._owner()) from None
                 return  # no flock on this file system (ENOLCK): SQLite's locks still hold
             if self._current(fd):
                 os.ftruncate(fd, 0)
@@ -125,6 +119,17 @@ class StoreLock:
                 return
             os.close(fd)
         raise InputError("--out", None, str(self.path.parent), "its store lock keeps changing")
+
+    @staticmethod
+    def busy_error(store: Path, owner: str = "") -> InputError:
+        """The one line for a store that another process holds."""
+        return InputError(
+            "--out",
+            None,
+            str(Path(store).parent),
+            f"is in use by another dmzsim process{owner}; wait for it to end, or choose "
+            "another --out",
+        )
 
     def _open(self) -> int:
         try:
@@ -160,6 +165,26 @@ class StoreLock:
             pass
         finally:
             os.close(fd)
+
+
+def check_not_busy(store: Path) -> None:
+    """Raise ``StoreLock.busy_error`` if another process holds the store's lock; read-only (the
+    lock file is not made), so it also serves readers of a folder they cannot write."""
+    if fcntl is None:
+        return
+    try:
+        fd = os.open(lock_path(store), os.O_RDONLY)
+    except OSError:
+        return  # no lock file: nobody holds it
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError as err:
+        if err.errno in (errno.EWOULDBLOCK, errno.EACCES):
+            owner = os.read(fd, 32).decode(errors="replace").strip()
+            pid = f" (pid {owner})" if owner.isdigit() else ""
+            raise StoreLock.busy_error(store, pid) from None
+    finally:
+        os.close(fd)
 
 
 def _guard_writes(method: _F) -> _F:
@@ -253,6 +278,7 @@ def read_facts(path: Path) -> dict[str, str]:
         finally:
             con.close()
     except sqlite3.Error as err:
+        check_not_busy(Path(path))  # a store another process is still making is "in use"
         raise InputError(
             str(path), None, None, f"is not a dmzsim experiment store ({err})"
         ) from None
