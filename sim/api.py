@@ -149,6 +149,9 @@ def load_scenario(
 def _scenario(item: object) -> tuple[Scenario, _Origin | None]:
     """A run's scenario and where it came from (None: made some other way)."""
     if isinstance(item, Scenario):
+        from sim.scenario.loader import check_name
+
+        check_name(item.name, "scenario")  # one made with dataclasses.replace, say
         return item, _origin(item)
     if isinstance(item, str | os.PathLike):
         s = load_scenario(item)

@@ -20,6 +20,7 @@ import sim
 from sim.cli import main
 from sim.errors import InputError
 from sim.model.events import EVENT_FIELDS, TYPE_NAMES
+from sim.scenario.params import Scenario
 
 N = 6  # replications: enough for every table to have rows, few enough to stay fast
 SEED = 11
@@ -239,6 +240,11 @@ def test_a_scenario_from_elsewhere_warns_that_no_posterior_is_known(tmp_path: Pa
 
 
 # --- bad input -----------------------------------------------------------------------------------
+def _renamed(name: str) -> Scenario:
+    """A bundled scenario given another name, as dataclasses.replace would in a notebook."""
+    return dataclasses.replace(sim.load_scenario("baseline_2024"), name=name)
+
+
 @pytest.mark.parametrize(
     ("call", "match"),
     [
@@ -259,6 +265,8 @@ def test_a_scenario_from_elsewhere_warns_that_no_posterior_is_known(tmp_path: Pa
         (lambda: sim.compare(["baseline_2024"], n=2), "at least two"),
         (lambda: sim.compare(["hotline", "hotline"], n=2), "must differ"),
         (lambda: sim.open_results("/no/such/folder"), "no such folder"),
+        (lambda: sim.run(_renamed("x/../../PWN"), n=2), "name = 'x/../../PWN'"),
+        (lambda: sim.compare(["hotline", _renamed("")], n=2), "name = ''"),
     ],
 )
 def test_bad_input_raises_one_line(call, match: str) -> None:  # noqa: ANN001

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import logging
 import os
 import signal
 import subprocess
@@ -225,6 +226,42 @@ def test_a_dask_task_whose_workers_keep_dying_is_worker_lost():
             backend.close()
     assert lost.value.tasks == [3]
     assert str(lost.value).startswith("a worker process died (Dask KilledWorker) twice")
+
+
+class _DyingDask(backends.DaskBackend):
+    """A local Dask backend whose task for replication 22 kills its worker every time."""
+
+    def map_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
+        return super().map_unordered(functools.partial(_dying, Path("unused"), 22, fn), tasks)
+
+
+def dying_dask_run(argv: list[str]) -> int:
+    """``main(argv)`` with every dask backend a ``_DyingDask``: run in a subprocess below."""
+    backends.make_backend = lambda name, workers, scheduler: _DyingDask(2)
+    code = main(argv)
+    assert logging.getLogger("distributed.client").level == logging.WARNING  # as Dask set it
+    return code
+
+
+def test_a_dask_run_whose_worker_keeps_dying_ends_in_our_line_alone(reference, tmp_path):
+    # in a subprocess, as a user sees it: Dask's log handler writes to the process's stderr
+    pytest.importorskip("distributed")
+    out = tmp_path / "d"
+    argv = [*RUN, "--backend", "dask", "-j", "2", "--out", str(out)]
+    code = f"import sys, test_backends_safety as t; sys.exit(t.dying_dask_run({argv!r}))"
+    env = {**ENV, "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent), ENV["PYTHONPATH"]])}
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=tmp_path, capture_output=True, text=True,
+        timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.splitlines() == [
+        "dmzsim run: error: a worker process died (Dask KilledWorker) 4 times on replications "
+        "20..24 of baseline_2024; run the same command with --resume to continue"
+    ]
+    assert main([*argv, "--resume", "--backend", "serial"]) == 0
+    for name in ("outcomes.csv", "trajectory_summary.csv", "survival.csv"):
+        assert (out / name).read_bytes() == (reference / name).read_bytes(), name
 
 
 def test_worker_lost_is_one_line_without_a_store():

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import ipaddress
+import logging
 import os
 import re
 import signal
@@ -240,7 +241,7 @@ class DaskBackend:
 
     def __init__(self, workers: int, scheduler: str | None = None) -> None:
         try:
-            from distributed import Client, LocalCluster
+            import distributed  # noqa: F401
         except ImportError:
             raise InputError(
                 "--backend",
@@ -249,6 +250,19 @@ class DaskBackend:
                 "needs Dask: pip install 'dmzsim[dask]' (or pip install 'dask[distributed]')",
             ) from None
         self._cluster = None
+        # Dask logs a dead worker, its restart and the task it gave up on, a line each; this
+        # run says what matters in its own line (WorkerLost), so the parent's Dask loggers are
+        # quiet while the backend is open, then as they were
+        self._log_levels = _quiet_loggers("distributed")
+        try:
+            self._connect(workers, scheduler)
+        except BaseException:
+            _restore_loggers(self._log_levels)
+            raise
+
+    def _connect(self, workers: int, scheduler: str | None) -> None:
+        from distributed import Client, LocalCluster
+
         if scheduler:
             self._client = join_scheduler(scheduler, Client)
             self.workers = max(1, sum(self._client.nthreads().values()))
@@ -295,9 +309,30 @@ class DaskBackend:
             raise WorkerLost("Dask KilledWorker", tried, [] if task is None else [task]) from None
 
     def close(self) -> None:
-        self._client.close()
-        if self._cluster is not None:
-            self._cluster.close()
+        try:
+            self._client.close()
+            if self._cluster is not None:
+                self._cluster.close()
+        finally:
+            _restore_loggers(self._log_levels)
+
+
+def _quiet_loggers(package: str) -> dict[str, int]:
+    """Raise the loggers of ``package`` that have a level of their own (Dask configures
+    ``distributed`` and ``distributed.client``, say) to CRITICAL; their levels before."""
+    names = [package, *(n for n in logging.root.manager.loggerDict if n.startswith(package + "."))]
+    levels = {}
+    for name in names:
+        log = logging.getLogger(name)
+        if name == package or log.level != logging.NOTSET:
+            levels[name] = log.level
+            log.setLevel(logging.CRITICAL)
+    return levels
+
+
+def _restore_loggers(levels: dict[str, int]) -> None:
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
 
 
 def check_options(name: str, workers: int = 0, scheduler: str | None = None) -> None:
