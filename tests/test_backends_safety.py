@@ -264,6 +264,59 @@ def test_a_dask_run_whose_worker_keeps_dying_ends_in_our_line_alone(reference, t
         assert (out / name).read_bytes() == (reference / name).read_bytes(), name
 
 
+CLUSTER = """
+import sys, time
+from distributed import LocalCluster
+cluster = LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1",
+                       scheduler_port=int(sys.argv[1]), dashboard_address="127.0.0.1:0")
+print("ready", flush=True)
+time.sleep(600)
+"""
+
+
+def test_a_scheduler_lost_mid_run_ends_it_in_one_line_and_resume_finishes(tmp_path):
+    pytest.importorskip("distributed")
+    port = free_port()
+    cluster = subprocess.Popen(
+        [sys.executable, "-c", CLUSTER, str(port)], env=ENV, cwd=tmp_path,
+        start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )  # fmt: skip
+    out = tmp_path / "r"
+    argv = ["run", "baseline_2024", "-n", "1000", "--seed", "3", "--batch-size", "5", "-q"]
+    argv += ["--plots", "none", "--out", str(out)]
+    scheduler = f"tcp://127.0.0.1:{port}"
+    run = None
+    try:
+        assert cluster.stdout is not None and cluster.stdout.readline() == "ready\n"
+        run = subprocess.Popen(
+            [sys.executable, "-m", "sim", *argv, "--backend", "dask", "--scheduler", scheduler],
+            env=ENV, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while not _stored(out) and time.monotonic() < deadline:
+            assert run.poll() is None, run.stderr.read() if run.stderr else ""
+            time.sleep(0.05)
+        os.killpg(cluster.pid, signal.SIGKILL)  # the scheduler and its workers, at once
+        _, err = run.communicate(timeout=60)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(cluster.pid, signal.SIGKILL)
+        cluster.wait()
+        if run is not None and run.poll() is None:
+            run.kill()
+            run.wait()
+    assert run.returncode == 2, err
+    assert err.splitlines() == [
+        f"dmzsim run: error: the connection to the Dask scheduler {scheduler} was lost mid-run; "
+        "run the same command with --resume to continue"
+    ]
+    ((kept,),) = _rows(out, "SELECT COUNT(*) FROM outcomes")
+    assert 0 < kept < 1000 and kept % 5 == 0  # whole batches only
+    assert main([*argv, "--resume", "--backend", "serial"]) == 0
+    ((kept,),) = _rows(out, "SELECT COUNT(DISTINCT replication) FROM outcomes")
+    assert kept == 1000
+
+
 def test_worker_lost_is_one_line_without_a_store():
     lost = WorkerLost("killed by signal 9, SIGKILL", 2, [])
     assert str(lost).startswith("a worker process died (killed by signal 9, SIGKILL) twice")

@@ -38,10 +38,17 @@ SCHEDULER_ADDRESS = re.compile(r"tcp://(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]
 HOST_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
 
 
-class WorkerLost(InputError):
+class BackendLost(InputError):
+    """The backend failed under a run: reported like bad input, in one line with exit status 2,
+    since whole batches are stored and the remedy is the user's (``advice``: the engine says
+    to resume)."""
+
+    advice = "run the command again (a run that stores results goes on with --resume)"
+
+
+class WorkerLost(BackendLost):
     """A worker died (a signal, the out-of-memory killer, a crash in native code) again on
-    the same task after one retry. Reported like bad input, in one line with exit status 2:
-    whole batches are stored, and the remedy is the user's (resume, perhaps with fewer workers)."""
+    the same task after one retry; perhaps resume with fewer workers."""
 
     def __init__(self, cause: str, times: int, tasks: list[Any]) -> None:
         super().__init__("worker", None, cause, "died")
@@ -49,11 +56,23 @@ class WorkerLost(InputError):
         self.times = times
         self.tasks = tasks  # the tasks that were running each time
         self.where = "on the same task"  # the engine names the batch
-        self.advice = "run the command again (a run that stores results goes on with --resume)"
 
     def __str__(self) -> str:
         times = {1: "once", 2: "twice"}.get(self.times, f"{self.times} times")
         return f"a worker process died ({self.cause}) {times} {self.where}; {self.advice}"
+
+
+class SchedulerLost(BackendLost):
+    """The connection to the Dask scheduler was lost mid-run (it stopped, or the network did)."""
+
+    def __init__(self, scheduler: str) -> None:
+        super().__init__("--scheduler", None, scheduler, "lost")
+        self.scheduler = scheduler
+
+    def __str__(self) -> str:
+        return (
+            f"the connection to the Dask scheduler {self.scheduler} was lost mid-run; {self.advice}"
+        )
 
 
 class Backend(Protocol):
@@ -250,6 +269,7 @@ class DaskBackend:
                 "needs Dask: pip install 'dmzsim[dask]' (or pip install 'dask[distributed]')",
             ) from None
         self._cluster = None
+        self._scheduler = scheduler or "of the local cluster"
         # Dask logs a dead worker, its restart and the task it gave up on, a line each; this
         # run says what matters in its own line (WorkerLost), so the parent's Dask loggers are
         # quiet while the backend is open, then as they were
@@ -289,6 +309,8 @@ class DaskBackend:
     def map_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
         from distributed import KilledWorker
         from distributed import wait as dask_wait
+        from distributed.client import CancelledError
+        from distributed.comm import CommClosedError
 
         def wait_any(pending: set[Any]) -> tuple[set[Any], set[Any]]:
             done, rest = dask_wait(list(pending), return_when="FIRST_COMPLETED")
@@ -307,6 +329,8 @@ class DaskBackend:
             task = submitted.get(err.task)
             tried = err.allowed_failures + 1
             raise WorkerLost("Dask KilledWorker", tried, [] if task is None else [task]) from None
+        except (CancelledError, CommClosedError):  # nothing else cancels our futures
+            raise SchedulerLost(self._scheduler) from None
 
     def close(self) -> None:
         try:

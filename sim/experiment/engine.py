@@ -26,7 +26,7 @@ import numpy as np
 
 from sim.analysis.stats import proportion_ci
 from sim.errors import InputError
-from sim.experiment.backends import Backend, WorkerLost
+from sim.experiment.backends import Backend, BackendLost, WorkerLost
 from sim.experiment.batch import MapTask, Task, run_map_task, run_task
 from sim.experiment.outputs import MANIFEST_NAME, listed_files
 from sim.experiment.parameters import ParameterTable
@@ -443,8 +443,8 @@ def run(
                 saved = time.monotonic()
     except KeyboardInterrupt:
         raise Interrupted() from None
-    except WorkerLost as err:  # whole batches are stored: name the batch and how to go on
-        if err.tasks:
+    except BackendLost as err:  # whole batches are stored: name the batch and how to go on
+        if isinstance(err, WorkerLost) and err.tasks:
             err.where = "on " + " and ".join(_batch_name(t) for t in err.tasks[:2])
         err.advice = "run the same command with --resume to continue"
         raise
