@@ -264,6 +264,24 @@ def test_a_dask_run_whose_worker_keeps_dying_ends_in_our_line_alone(reference, t
         assert (out / name).read_bytes() == (reference / name).read_bytes(), name
 
 
+def _distributed_log_level() -> int:
+    return logging.getLogger("distributed").getEffectiveLevel()
+
+
+def test_a_local_clusters_workers_log_nothing_below_critical(monkeypatch):
+    # a worker's heartbeat that finds the scheduler closed on Ctrl-C logs an ERROR with a
+    # traceback (seen in CI): the workers must be as quiet as this process while it runs
+    pytest.importorskip("distributed")
+    monkeypatch.delenv("DASK_LOGGING__DISTRIBUTED", raising=False)
+    backend = backends.make_backend("dask", 2)
+    try:
+        levels = backend._client.run(_distributed_log_level)
+        assert len(levels) == 2 and set(levels.values()) == {logging.CRITICAL}, levels
+        assert _distributed_log_level() == logging.CRITICAL
+    finally:
+        backend.close()
+
+
 CLUSTER = """
 import sys, time
 from distributed import LocalCluster

@@ -289,9 +289,10 @@ class DaskBackend:
         else:
             # workers started while SIGINT is ignored keep ignoring it, as the process pool's
             # do: Ctrl-C reaches the whole process group, and only this process should act;
-            # they also inherit a quieter log level (cancelled tasks are expected on Ctrl-C)
+            # they also inherit quiet loggers, as this process has: on Ctrl-C their tasks are
+            # cancelled and a heartbeat may find the scheduler gone (an ERROR with a traceback)
             previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-            os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "error")
+            os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "critical")
             try:
                 self._cluster = LocalCluster(
                     n_workers=workers,
