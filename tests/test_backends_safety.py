@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from loopback import free_port, http_server, junk_server
+from stores import store_rows
 
 from sim.cli import main
 from sim.errors import InputError
@@ -161,16 +162,6 @@ def _dying_backends(monkeypatch, marker: Path, always: int | None) -> None:
     )
 
 
-def _rows(folder: Path, sql: str) -> list[tuple]:
-    import sqlite3
-
-    con = sqlite3.connect(f"file:{folder / 'experiment.sqlite'}?mode=ro", uri=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
-
-
 def test_a_worker_killed_once_is_retried_and_the_results_are_unchanged(
     reference, tmp_path, monkeypatch, capsys
 ):
@@ -198,10 +189,10 @@ def test_a_worker_that_dies_twice_stops_the_run_in_one_line_and_resume_finishes(
         "dmzsim run: error: a worker process died (killed by signal 9, SIGKILL) twice on "
         "replications 20..24 of baseline_2024; run the same command with --resume to continue"
     )
-    ((kept,),) = _rows(out, "SELECT COUNT(*) FROM outcomes")
-    ((batches,),) = _rows(out, "SELECT COUNT(*) FROM batches")
+    ((kept,),) = store_rows(out, "SELECT COUNT(*) FROM outcomes")
+    ((batches,),) = store_rows(out, "SELECT COUNT(*) FROM batches")
     assert kept == 5 * batches < 40  # whole batches only, and not the one that died
-    assert (22,) not in _rows(out, "SELECT replication FROM outcomes")
+    assert (22,) not in store_rows(out, "SELECT replication FROM outcomes")
     assert main([*argv, "--resume"]) == 0
     for name in ("outcomes.csv", "trajectory_summary.csv", "survival.csv"):
         assert (out / name).read_bytes() == (reference / name).read_bytes(), name
@@ -328,10 +319,10 @@ def test_a_scheduler_lost_mid_run_ends_it_in_one_line_and_resume_finishes(tmp_pa
         f"dmzsim run: error: the connection to the Dask scheduler {scheduler} was lost mid-run; "
         "run the same command with --resume to continue"
     ]
-    ((kept,),) = _rows(out, "SELECT COUNT(*) FROM outcomes")
+    ((kept,),) = store_rows(out, "SELECT COUNT(*) FROM outcomes")
     assert 0 < kept < 1000 and kept % 5 == 0  # whole batches only
     assert main([*argv, "--resume", "--backend", "serial"]) == 0
-    ((kept,),) = _rows(out, "SELECT COUNT(DISTINCT replication) FROM outcomes")
+    ((kept,),) = store_rows(out, "SELECT COUNT(DISTINCT replication) FROM outcomes")
     assert kept == 1000
 
 
@@ -362,7 +353,7 @@ def _stored(folder: Path) -> bool:
     import sqlite3
 
     with contextlib.suppress(sqlite3.Error):
-        return bool(_rows(folder, "SELECT COUNT(*) FROM outcomes")[0][0])
+        return bool(store_rows(folder, "SELECT COUNT(*) FROM outcomes")[0][0])
     return False
 
 

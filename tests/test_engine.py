@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from stores import store_rows
 
 from sim.analysis.stats import proportion_ci
 from sim.cli import main
@@ -38,14 +39,6 @@ def run(*args: str) -> int:
 def read_csv(path: Path) -> list[dict]:
     with path.open(newline="") as f:
         return list(csv.DictReader(f))
-
-
-def store_rows(folder: Path, sql: str) -> list[tuple]:
-    con = sqlite3.connect(f"file:{folder / STORE_NAME}?mode=ro", uri=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 COMPARE = ["compare", "baseline_2024", "loudspeakers_off", "-n", "60", "--seed", "21"]

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from scipy import stats
+from stores import store_rows
 
 import sim
 from sim.analysis.stats import norm_ppf, t_ppf
@@ -44,11 +45,7 @@ def read_csv(path: Path) -> list[dict]:
 
 
 def batches(folder: Path) -> int:
-    con = sqlite3.connect(f"file:{folder / STORE_NAME}?mode=ro", uri=True)
-    try:
-        return con.execute("SELECT COUNT(*) FROM batches").fetchone()[0]
-    finally:
-        con.close()
+    return store_rows(folder, "SELECT COUNT(*) FROM batches")[0][0]
 
 
 # --- default folders ----------------------------------------------------------------------
